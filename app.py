@@ -1,0 +1,57 @@
+"""EvalGuard's Streamlit entry point: sidebar (who am I, which store) and navigation by role."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from evalguard_core.errors import EvalGuardError
+from evalguard_ui import session
+
+st.set_page_config(page_title="EvalGuard", page_icon=":material/fact_check:", layout="wide")
+
+PAGES = [
+    # (file, title, icon, minimum role)
+    ("pages/runs.py", "Runs", ":material/table_view:", "viewer"),
+]
+
+
+def sidebar() -> None:
+    """Who is signed in, which store, and the sign-in form when keys exist."""
+    with st.sidebar:
+        st.caption(f"Store: `{session.store().path}`")
+        who = session.actor()
+        if who is None:
+            st.subheader("Sign in")
+            with st.form("sign_in"):
+                key = st.text_input("API key", type="password", help="from `evalguard keys create`")
+                if st.form_submit_button("Sign in"):
+                    try:
+                        session.sign_in(key)
+                        st.rerun()
+                    except EvalGuardError as exc:
+                        st.error(exc.message)
+        elif who.key_id is None:
+            st.info(
+                "Local single-user mode: no API keys exist, so everyone here is **local (admin)**. "
+                "Create a key with `evalguard keys create --name NAME --role admin` to turn "
+                "sign-in on."
+            )
+        else:
+            st.success(f"Signed in as **{who.name}** ({who.role}) · org **{who.org_name}**")
+            if st.button("Sign out"):
+                session.sign_out()
+                st.rerun()
+
+
+sidebar()
+who = session.actor()
+pages = [
+    st.Page(path, title=title, icon=icon)
+    for path, title, icon, role in PAGES
+    if who is not None and who.can(role)
+]
+if not pages:
+    st.title("EvalGuard")
+    st.info("Sign in with an API key in the sidebar to continue.")
+    st.stop()
+st.navigation(pages).run()

@@ -1,0 +1,85 @@
+"""Dependencies: the store, the authenticated actor, roles and the per-key rate limit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import parse, storage, strategies
+
+from evalguard_core import auth
+from evalguard_core.auth import Actor
+from evalguard_core.errors import RateLimitedError
+from evalguard_core.models import ErrorResponse
+from evalguard_core.store import Scope, Store
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `evalguard keys create`.")
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Invalid body or query (names the field)"},
+    401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
+    403: {"model": ErrorResponse, "description": "Role too low"},
+    404: {"model": ErrorResponse, "description": "Unknown id (in your organization)"},
+    429: {"model": ErrorResponse, "description": "Rate limit exceeded; see Retry-After"},
+}
+
+
+class RateLimiter:
+    """A moving-window limit per API key (in memory: one process serves UI and API)."""
+
+    def __init__(self, spec: str) -> None:
+        self.item = parse(spec)
+        self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+
+    def check(self, key_id: str) -> None:
+        """Count one request for the key, or raise RateLimitedError with Retry-After."""
+        if not self._limiter.hit(self.item, key_id):
+            stats = self._limiter.get_window_stats(self.item, key_id)
+            raise RateLimitedError(
+                f"rate limit of {self.item} exceeded for this key; retry later",
+                retry_after=max(1.0, stats.reset_time - time.time()),
+                details={"limit": str(self.item)},
+            )
+
+
+def get_store(request: Request) -> Store:
+    """The store this API was built with."""
+    return request.app.state.store
+
+
+def get_actor(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """Authenticate the Bearer key and count it against the rate limit."""
+    actor = auth.authenticate(request.app.state.store, creds.credentials if creds else None)
+    request.app.state.rate_limiter.check(actor.key_id or actor.name)
+    return actor
+
+
+def require(role: str) -> Callable[..., Actor]:
+    """A dependency giving the actor when its role is at least `role` (403 otherwise)."""
+
+    def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+        actor.require(role)
+        return actor
+
+    dependency.__name__ = f"require_{role}"
+    return dependency
+
+
+def get_scope(
+    store: Annotated[Store, Depends(get_store)], actor: Annotated[Actor, Depends(get_actor)]
+) -> Scope:
+    """The caller's organization's view of the store."""
+    return store.scope(actor.org_id)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+ScopeDep = Annotated[Scope, Depends(get_scope)]
+Viewer = Annotated[Actor, Depends(require("viewer"))]
+Annotator = Annotated[Actor, Depends(require("annotator"))]
+Admin = Annotated[Actor, Depends(require("admin"))]

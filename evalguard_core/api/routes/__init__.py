@@ -1,0 +1,5 @@
+"""API routers, one module per domain; `ROUTERS` is what the app mounts."""
+
+from evalguard_core.api.routes import runs
+
+ROUTERS = [runs.router]

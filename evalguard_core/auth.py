@@ -1,0 +1,114 @@
+"""API keys and roles: who the caller is and what they may do."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from evalguard_core.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from evalguard_core.store import DEFAULT_ORG_ID, Scope, Store
+from evalguard_core.store import keys as sql
+from evalguard_core.store import orgs as orgs_sql
+
+ROLES = ("viewer", "annotator", "admin")
+_RANK = {role: i for i, role in enumerate(ROLES)}
+KEY_PREFIX = "eg_"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller: a key's name (the identity on labels), role and organization."""
+
+    name: str
+    role: str
+    org_id: str
+    org_name: str = "default"
+    key_id: str | None = None
+
+    def can(self, role: str) -> bool:
+        """Whether this actor's role is at least `role`."""
+        return _RANK[self.role] >= _RANK[role]
+
+    def require(self, role: str) -> None:
+        """Raise PermissionDeniedError unless the actor has at least `role`."""
+        if not self.can(role):
+            raise PermissionDeniedError(
+                f"this needs the {role} role; the key {self.name!r} is {self.role}",
+                details={"required_role": role, "role": self.role},
+            )
+
+
+LOCAL_ACTOR = Actor(name="local", role="admin", org_id=DEFAULT_ORG_ID)
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 of a key: keys are long random tokens, so a fast hash is the right one."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def resolve_org(store: Store, org: str | None) -> dict[str, Any]:
+    """An organization by id or name (the default one when None)."""
+    found = orgs_sql.find_org(store, org or DEFAULT_ORG_ID)
+    if found is None:
+        raise NotFoundError(f"organization {org!r} not found", details={"org": org})
+    return found
+
+
+def create_key(store: Store, *, name: str, role: str, org: str | None = None) -> dict[str, Any]:
+    """Create an API key; the plain key is returned once and only its hash is stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("a key needs a name", details={"field": "name"})
+    if role not in ROLES:
+        raise ValidationError(
+            f"role must be one of {', '.join(ROLES)}", details={"field": "role", "value": role}
+        )
+    organization = resolve_org(store, org)
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = sql.insert_key(
+        store.scope(organization["org_id"]),
+        name=name,
+        role=role,
+        key_hash=hash_key(key),
+        prefix=key[:10],
+    )
+    return {**row, "org": organization["name"], "key": key}
+
+
+def authenticate(store: Store, key: str | None) -> Actor:
+    """The actor behind a Bearer key, or AuthenticationError."""
+    if not key:
+        raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    row = sql.find_key_by_hash(store, hash_key(key.strip()))
+    if row is None:
+        raise AuthenticationError("invalid or revoked API key")
+    return Actor(
+        name=row["name"],
+        role=row["role"],
+        org_id=row["org_id"],
+        org_name=row["org_name"],
+        key_id=row["key_id"],
+    )
+
+
+def sign_in_required(store: Store) -> bool:
+    """Sign-in is on as soon as the store has a live key; otherwise local single-user mode."""
+    return sql.count_live_keys(store) > 0
+
+
+def list_keys(scope: Scope) -> list[dict[str, Any]]:
+    """The organization's keys (no hashes)."""
+    return sql.list_keys(scope)
+
+
+def revoke_key(scope: Scope, key_id: str) -> None:
+    """Revoke one of the organization's keys."""
+    if not sql.revoke_key(scope, key_id):
+        raise NotFoundError(f"key {key_id} not found", details={"key_id": key_id})

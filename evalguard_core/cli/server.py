@@ -1,0 +1,67 @@
+"""`evalguard serve` (UI + API in one process) and `evalguard demo`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from evalguard_core.cli.common import add_common, emit, open_scope
+from evalguard_core.errors import EvalGuardError, StoreError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the commands."""
+    p = sub.add_parser("serve", help="serve the UI and the API (under /api) in one process")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--no-demo", action="store_true", help="do not seed the demo into a new store")
+    add_common(p, org=False)
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("demo", help="import the synthetic demo run and its human labels")
+    add_common(p)
+    p.set_defaults(handler=cmd_demo)
+
+
+def server_script() -> Path:
+    """server.py at the root of the source tree."""
+    return Path(__file__).resolve().parents[2] / "server.py"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Replace this process with the one-process server."""
+    script = server_script()
+    if not script.exists():
+        raise EvalGuardError(f"cannot find {script}; run `evalguard serve` from a source checkout")
+    # Fail here with one clear line if another process holds the file.
+    from evalguard_core.store import Store
+
+    try:
+        Store.open(Path(args.db)).close()
+    except StoreError:
+        raise
+    env = dict(os.environ)
+    env.update(
+        EVALGUARD_DB=str(Path(args.db).resolve()),
+        EVALGUARD_PORT=str(args.port),
+        EVALGUARD_HOST=args.host,
+    )
+    if args.no_demo:
+        env["EVALGUARD_DEMO"] = "0"
+    print(f"EvalGuard on http://{args.host}:{args.port}  (API: /api, docs: /api/docs)",
+          file=sys.stderr, flush=True)
+    os.chdir(script.parent)
+    os.execve(sys.executable, [sys.executable, str(script)], env)
+    return 0  # pragma: no cover
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Seed the demo into any store."""
+    from evalguard_core import demo
+
+    info = demo.seed_demo(open_scope(args), Path(args.db).resolve().parent / "demo")
+    emit(args, info, f"imported the synthetic demo run {info['run_id']} ({info['cases']} cases, "
+         f"{info['labels']} human labels)")
+    return 0

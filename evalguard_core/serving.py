@@ -1,0 +1,44 @@
+"""Process start-up for the one-process server: open the shared store, seed the demo once."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from evalguard_core.store import Store, get_store
+
+log = logging.getLogger("evalguard")
+
+DEFAULT_DB = "data/evalguard.duckdb"
+
+
+def db_path() -> Path:
+    """The store file the server uses ($EVALGUARD_DB or data/evalguard.duckdb)."""
+    return Path(os.environ.get("EVALGUARD_DB") or DEFAULT_DB)
+
+
+def startup_tasks(store: Store) -> None:
+    """Work every process start does on an opened store (e.g. fail interrupted jobs)."""
+    for task in STARTUP_TASKS:
+        task(store)
+
+
+# Filled by domain modules that need start-up work; each takes the store.
+STARTUP_TASKS: list = []
+
+
+def open_server_store(path: Path | None = None, *, seed_demo: bool | None = None) -> Store:
+    """The process-wide store; a new file gets the synthetic demo run unless disabled."""
+    path = Path(path or db_path())
+    is_new = not path.exists()
+    store = get_store(path)
+    if seed_demo is None:
+        seed_demo = os.environ.get("EVALGUARD_DEMO", "1") not in ("0", "false", "no")
+    if is_new and seed_demo:
+        from evalguard_core import demo
+
+        info = demo.seed_demo(store.scope(), path.parent / "demo")
+        log.info("seeded the synthetic demo run %s (%s cases)", info["run_id"], info["cases"])
+    startup_tasks(store)
+    return store
