@@ -35,8 +35,9 @@ def generate_run_table(n: int, seed: int = 7) -> Any:
             "score:helpfulness": np.clip(np.round(1 + 4 * quality), 1, 5),
             "label:llm_judge": pa.array(np.where(quality > 0.45, "pass", "fail")),
             "score:llm_judge": rng.uniform(0.5, 1, n).round(3),
-            "topic": pa.array(np.array(["billing", "account", "shipping", "product"])[
-                rng.integers(0, 4, n)]),
+            "topic": pa.array(
+                np.array(["billing", "account", "shipping", "product"])[rng.integers(0, 4, n)]
+            ),
         }
     )
 

@@ -34,12 +34,18 @@ def main(n_large: int = 1_000_000, n_small: int = 10_000) -> dict:
         store.close()
     return {
         "benchmark": "import",
-        "csv_10k": {"cases": n_small, "seconds": round(t_small["seconds"], 3),
-                    "cases_per_s": round(n_small / t_small["seconds"])},
-        "parquet_1m": {"cases": n_large, "seconds": round(t_large["seconds"], 3),
-                       "cases_per_s": round(n_large / t_large["seconds"]),
-                       "target_seconds": TARGET_1M_SECONDS,
-                       "ok": t_large["seconds"] <= TARGET_1M_SECONDS},
+        "csv_10k": {
+            "cases": n_small,
+            "seconds": round(t_small["seconds"], 3),
+            "cases_per_s": round(n_small / t_small["seconds"]),
+        },
+        "parquet_1m": {
+            "cases": n_large,
+            "seconds": round(t_large["seconds"], 3),
+            "cases_per_s": round(n_large / t_large["seconds"]),
+            "target_seconds": TARGET_1M_SECONDS,
+            "ok": t_large["seconds"] <= TARGET_1M_SECONDS,
+        },
     }
 
 

@@ -21,15 +21,20 @@ def run_one(name: str) -> dict:
         return {"skipped": f"bench/{name}.py does not exist yet"}
     start = time.perf_counter()
     try:
-        out = subprocess.run([sys.executable, str(script)], cwd=HERE, capture_output=True,
-                             text=True, timeout=TIMEOUT_SECONDS)
+        out = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {TIMEOUT_SECONDS} s"}
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
     text = out.stdout
     try:
-        return json.loads(text[text.index("{"):])
+        return json.loads(text[text.index("{") :])
     except (ValueError, json.JSONDecodeError):
         return {"error": "no JSON output", "wall_seconds": round(time.perf_counter() - start, 2)}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -102,21 +102,25 @@ class Database:
             try:
                 cur.execute("COMMIT")
             except BaseException:
-                try:
+                with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
                 raise
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         """Execute one parameterised statement on this thread's cursor."""
-        return self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        return (
+            self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        )
 
-    def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
+    def fetchall(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> list[tuple]:
         """Rows of a query."""
         return self.execute(sql, params).fetchall()
 
-    def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> tuple | None:
+    def fetchone(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> tuple | None:
         """First row of a query, or None."""
         return self.execute(sql, params).fetchone()
 

@@ -23,41 +23,65 @@ RATERS = ("rater_ana", "rater_ben", "rater_chen")
 
 _TOPICS = {
     "billing": [
-        ("Why was I charged twice for my subscription this month?",
-         "Duplicate charges are usually a pending authorisation that drops off within 3-5 "
-         "business days. If both charges settle, we refund the duplicate automatically."),
-        ("How do I download an invoice for my last payment?",
-         "Open Settings > Billing > Invoices and click the download icon next to the payment."),
-        ("Can I switch from monthly to annual billing?",
-         "Yes: Settings > Billing > Plan, choose Annual. The unused part of this month is "
-         "credited."),
+        (
+            "Why was I charged twice for my subscription this month?",
+            "Duplicate charges are usually a pending authorisation that drops off within 3-5 "
+            "business days. If both charges settle, we refund the duplicate automatically.",
+        ),
+        (
+            "How do I download an invoice for my last payment?",
+            "Open Settings > Billing > Invoices and click the download icon next to the payment.",
+        ),
+        (
+            "Can I switch from monthly to annual billing?",
+            "Yes: Settings > Billing > Plan, choose Annual. The unused part of this month is "
+            "credited.",
+        ),
     ],
     "account": [
-        ("I forgot my password and the reset email never arrives.",
-         "Check the spam folder and that the address is the one on the account. Reset links "
-         "expire after 30 minutes; request a new one from the sign-in page."),
-        ("How do I enable two-factor authentication?",
-         "Go to Settings > Security > Two-factor authentication and scan the QR code with an "
-         "authenticator app."),
-        ("How can I delete my account and all my data?",
-         "Settings > Account > Delete account. Deletion is permanent after 14 days."),
+        (
+            "I forgot my password and the reset email never arrives.",
+            "Check the spam folder and that the address is the one on the account. Reset links "
+            "expire after 30 minutes; request a new one from the sign-in page.",
+        ),
+        (
+            "How do I enable two-factor authentication?",
+            "Go to Settings > Security > Two-factor authentication and scan the QR code with an "
+            "authenticator app.",
+        ),
+        (
+            "How can I delete my account and all my data?",
+            "Settings > Account > Delete account. Deletion is permanent after 14 days.",
+        ),
     ],
     "shipping": [
-        ("My order shows delivered but I never received it.",
-         "Check with neighbours and the building's mail room; if it is not found within 48 "
-         "hours, reply here and we open a carrier claim and reship."),
-        ("Do you ship to Canada and how long does it take?",
-         "Yes, standard shipping to Canada takes 5-8 business days; duties are prepaid."),
-        ("Can I change the delivery address after ordering?",
-         "Yes, until the order is packed: Orders > select the order > Change address."),
+        (
+            "My order shows delivered but I never received it.",
+            "Check with neighbours and the building's mail room; if it is not found within 48 "
+            "hours, reply here and we open a carrier claim and reship.",
+        ),
+        (
+            "Do you ship to Canada and how long does it take?",
+            "Yes, standard shipping to Canada takes 5-8 business days; duties are prepaid.",
+        ),
+        (
+            "Can I change the delivery address after ordering?",
+            "Yes, until the order is packed: Orders > select the order > Change address.",
+        ),
     ],
     "product": [
-        ("Does the Pro plan include API access?",
-         "Yes, the Pro plan includes API access with 10,000 requests per day."),
-        ("Is there an offline mode in the mobile app?",
-         "Yes: open a project and tap 'Make available offline'; changes sync when online."),
-        ("What file formats can I export reports to?",
-         "Reports export to PDF, CSV and XLSX from the Export menu."),
+        (
+            "Does the Pro plan include API access?",
+            "Yes, the Pro plan includes API access with 10,000 requests per day.",
+        ),
+        (
+            "Is there an offline mode in the mobile app?",
+            "Yes: open a project and tap 'Make available offline'; changes sync when online.",
+        ),
+        (
+            "What file formats can I export reports to?",
+            "Reports export to PDF, CSV and XLSX from the Export menu.",
+        ),
     ],
 }
 _BAD_ANSWERS = [

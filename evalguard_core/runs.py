@@ -61,9 +61,7 @@ def stage_and_read(scope: Scope, path: Path, fmt: str | None) -> tuple[sql.Stage
         ) from None
     if staged.rows == 0:
         sql.drop_staged(scope, staged)
-        raise InputFileError(
-            f"{path.name}: the file has no data rows", details={"file": str(path)}
-        )
+        raise InputFileError(f"{path.name}: the file has no data rows", details={"file": str(path)})
     return staged, fmt
 
 

@@ -37,8 +37,11 @@ if not all_runs:
     st.stop()
 
 ids = [r["run_id"] for r in all_runs]
-default = ids.index(st.session_state["runs_selected"]) if st.session_state.get(
-    "runs_selected") in ids else 0
+default = (
+    ids.index(st.session_state["runs_selected"])
+    if st.session_state.get("runs_selected") in ids
+    else 0
+)
 run_id = st.selectbox(
     "Run", ids, index=default, format_func=lambda i: run_label(all_runs[ids.index(i)])
 )
@@ -109,8 +112,10 @@ table = pd.DataFrame(
             "output": c["output"] if summary["kind"] == "single" else c["output_a"],
             **({"output_b": c["output_b"]} if summary["kind"] == "pairwise" else {}),
             "latency_ms": c["latency_ms"],
-            **{f"{k}": (v["label"] if v["label"] is not None else v["score"])
-               for k, v in c["scores"].items()},
+            **{
+                f"{k}": (v["label"] if v["label"] is not None else v["score"])
+                for k, v in c["scores"].items()
+            },
         }
         for c in result["cases"]
     ]

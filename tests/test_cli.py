@@ -16,7 +16,10 @@ def evalguard(*args: str, db: Path, cwd: Path | None = None) -> subprocess.Compl
     """Run `python -m evalguard_core ARGS --db DB`."""
     return subprocess.run(
         [sys.executable, "-m", "evalguard_core", *args, "--db", str(db)],
-        capture_output=True, text=True, timeout=120, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -88,8 +91,9 @@ def test_orgs_create_and_keys_in_an_org(db: Path) -> None:
     org = json.loads(evalguard("orgs", "create", "--name", "acme", "--json", db=db).stdout)
     assert org["name"] == "acme"
     key = json.loads(
-        evalguard("keys", "create", "--name", "a", "--role", "admin", "--org", "acme", "--json",
-                  db=db).stdout
+        evalguard(
+            "keys", "create", "--name", "a", "--role", "admin", "--org", "acme", "--json", db=db
+        ).stdout
     )
     assert key["org_id"] == org["org_id"]
     names = [o["name"] for o in json.loads(evalguard("orgs", "list", "--json", db=db).stdout)]
@@ -120,11 +124,15 @@ def test_every_command_is_documented_in_the_readme() -> None:
     sub = next(a for a in parser._actions if a.dest == "command")
     missing = []
     for name, p in sub.choices.items():
-        actions = [a for a in p._actions if getattr(a, "choices", None) and a.dest.endswith(
-            "_command")]
+        actions = [
+            a for a in p._actions if getattr(a, "choices", None) and a.dest.endswith("_command")
+        ]
         if actions:
-            missing += [f"{name} {act}" for act in actions[0].choices
-                        if f"evalguard {name} {act}" not in readme and f"{name} {act}" not in readme]
+            missing += [
+                f"{name} {act}"
+                for act in actions[0].choices
+                if f"evalguard {name} {act}" not in readme and f"{name} {act}" not in readme
+            ]
         elif f"evalguard {name}" not in readme:
             missing.append(name)
     assert not missing, f"commands missing from README: {missing}"

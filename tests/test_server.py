@@ -25,10 +25,20 @@ def free_port() -> int:
 
 def start_server(db: Path, port: int, *, demo: bool = True) -> subprocess.Popen:
     """Start server.py on 127.0.0.1:port with the given store."""
-    env = dict(os.environ, EVALGUARD_DB=str(db), EVALGUARD_PORT=str(port),
-               EVALGUARD_HOST="127.0.0.1", EVALGUARD_DEMO="1" if demo else "0")
-    return subprocess.Popen([sys.executable, str(REPO / "server.py")], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = dict(
+        os.environ,
+        EVALGUARD_DB=str(db),
+        EVALGUARD_PORT=str(port),
+        EVALGUARD_HOST="127.0.0.1",
+        EVALGUARD_DEMO="1" if demo else "0",
+    )
+    return subprocess.Popen(
+        [sys.executable, str(REPO / "server.py")],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -72,6 +82,10 @@ def test_server_serves_health_api_and_ui_from_one_process(server) -> None:
     assert ui.status_code == 200 and "<html" in ui.text.lower()
     # The new store was seeded with the synthetic demo run while the server holds the file.
     assert db.exists()
-    out = subprocess.run([sys.executable, "-m", "evalguard_core", "runs", "list", "--db", str(db)],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "evalguard_core", "runs", "list", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and "in use by another process" in out.stderr

@@ -29,9 +29,11 @@ class BodySizeLimit:
         if scope["type"] == "http":
             length = dict(scope.get("headers") or []).get(b"content-length")
             if length is not None and length.isdigit() and int(length) > self.max_bytes:
-                await _send_json(send, 413, error_body(
-                    "payload_too_large", f"request body over {self.max_bytes} bytes"
-                ))
+                await _send_json(
+                    send,
+                    413,
+                    error_body("payload_too_large", f"request body over {self.max_bytes} bytes"),
+                )
                 return
         await self.app(scope, receive, send)
 
@@ -41,9 +43,16 @@ async def _send_json(send: Send, status: int, body: dict) -> None:
     import json
 
     data = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(data)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": data})
 
 
@@ -76,6 +85,8 @@ def create_api(
 
     for router in ROUTERS:
         api.include_router(router)
-    limit = max_body_bytes or int(os.environ.get("EVALGUARD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+    limit = max_body_bytes or int(
+        os.environ.get("EVALGUARD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+    )
     api.add_middleware(BodySizeLimit, max_bytes=limit)
     return api

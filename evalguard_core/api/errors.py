@@ -14,8 +14,14 @@ from evalguard_core.errors import EvalGuardError, RateLimitedError
 
 log = logging.getLogger("evalguard.api")
 
-_STATUS_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                 413: "payload_too_large", 409: "conflict"}
+_STATUS_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    409: "conflict",
+}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -60,7 +66,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
         return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code,
+            error_body(code, str(exc.detail)),
+            status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
 

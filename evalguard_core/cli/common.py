@@ -29,7 +29,8 @@ def add_common(parser: argparse.ArgumentParser, *, org: bool = True) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
     if org:
         parser.add_argument(
-            "--org", default=os.environ.get("EVALGUARD_ORG"),
+            "--org",
+            default=os.environ.get("EVALGUARD_ORG"),
             help="organization id or name (default: the default organization)",
         )
 

@@ -39,18 +39,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     """Create a key and print it once."""
     created = auth.create_key(open_store(args), name=args.name, role=args.role, org=args.org)
-    data = {"name": created["name"], "role": created["role"], "key": created["key"],
-            "key_id": created["key_id"], "org_id": created["org_id"], "org": created["org"]}
-    emit(args, data, f"{created['key']}\n(key for {created['name']} as {created['role']} in "
-         f"organization {created['org']}; shown once: store it now)")
+    data = {
+        "name": created["name"],
+        "role": created["role"],
+        "key": created["key"],
+        "key_id": created["key_id"],
+        "org_id": created["org_id"],
+        "org": created["org"],
+    }
+    emit(
+        args,
+        data,
+        f"{created['key']}\n(key for {created['name']} as {created['role']} in "
+        f"organization {created['org']}; shown once: store it now)",
+    )
     return 0
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
     """List keys."""
     rows = auth.list_keys(open_scope(args))
-    emit(args, rows, table(rows, ["key_id", "name", "role", "key_prefix", "created_at",
-                                  "revoked_at"]))
+    emit(
+        args,
+        rows,
+        table(rows, ["key_id", "name", "role", "key_prefix", "created_at", "revoked_at"]),
+    )
     return 0
 
 

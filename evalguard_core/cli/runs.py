@@ -73,7 +73,9 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     ]
     lat = run["latency_ms"]
     if lat["n"]:
-        lines.append(f"latency  p50 {lat['p50']:.0f} ms, p90 {lat['p90']:.0f} ms, max {lat['max']:.0f}")
+        lines.append(
+            f"latency  p50 {lat['p50']:.0f} ms, p90 {lat['p90']:.0f} ms, max {lat['max']:.0f}"
+        )
     lines.append("scorers:")
     for s in run["scorers"]:
         desc = f"  {s['scorer']}: n={s['n']}"

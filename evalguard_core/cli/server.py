@@ -50,8 +50,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     if args.no_demo:
         env["EVALGUARD_DEMO"] = "0"
-    print(f"EvalGuard on http://{args.host}:{args.port}  (API: /api, docs: /api/docs)",
-          file=sys.stderr, flush=True)
+    print(
+        f"EvalGuard on http://{args.host}:{args.port}  (API: /api, docs: /api/docs)",
+        file=sys.stderr,
+        flush=True,
+    )
     os.chdir(script.parent)
     os.execve(sys.executable, [sys.executable, str(script)], env)
     return 0  # pragma: no cover
@@ -62,6 +65,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from evalguard_core import demo
 
     info = demo.seed_demo(open_scope(args), Path(args.db).resolve().parent / "demo")
-    emit(args, info, f"imported the synthetic demo run {info['run_id']} ({info['cases']} cases, "
-         f"{info['labels']} human labels)")
+    emit(
+        args,
+        info,
+        f"imported the synthetic demo run {info['run_id']} ({info['cases']} cases, "
+        f"{info['labels']} human labels)",
+    )
     return 0

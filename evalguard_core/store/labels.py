@@ -28,7 +28,9 @@ def insert_labels(scope: Scope, staged: StagedFile, run_id: str, *, kind: str) -
     cid = f"trim(CAST(s.{quote_ident('case_id')} AS VARCHAR))"
     ann = f"trim(CAST(s.{quote_ident('annotator')} AS VARCHAR))"
     label = (
-        f"NULLIF(trim(CAST(s.{quote_ident('label')} AS VARCHAR)), '')" if "label" in cols else "NULL"
+        f"NULLIF(trim(CAST(s.{quote_ident('label')} AS VARCHAR)), '')"
+        if "label" in cols
+        else "NULL"
     )
     score = (
         f"CAST(CAST(s.{quote_ident('score')} AS VARCHAR) AS DOUBLE)" if "score" in cols else "NULL"

@@ -69,8 +69,13 @@ def list_queues(scope: Scope) -> list[dict[str, Any]]:
 def update_queue(scope: Scope, queue_id: str, changes: dict[str, Any]) -> None:
     """Apply validated setting changes to a queue."""
     allowed = {
-        "name", "label_options", "score_min", "score_max", "instructions",
-        "annotations_per_item", "lease_seconds",
+        "name",
+        "label_options",
+        "score_min",
+        "score_max",
+        "instructions",
+        "annotations_per_item",
+        "lease_seconds",
     }
     sets, params = [], []
     for key, value in changes.items():

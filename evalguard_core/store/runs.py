@@ -76,9 +76,7 @@ def staged_rows_where(
 def staged_blank_rows(scope: Scope, staged: StagedFile, column: str) -> tuple[int, list[int]]:
     """Rows whose `column` is missing or blank."""
     col = quote_ident(column)
-    return staged_rows_where(
-        scope, staged, f"{col} IS NULL OR trim(CAST({col} AS VARCHAR)) = ''"
-    )
+    return staged_rows_where(scope, staged, f"{col} IS NULL OR trim(CAST({col} AS VARCHAR)) = ''")
 
 
 def staged_non_numeric(scope: Scope, staged: StagedFile, column: str) -> tuple[int, list[int]]:
@@ -132,9 +130,7 @@ def insert_run(
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [run_id, scope.org_id, name, kind, source, staged.rows, scope.now()],
     )
-    text = [
-        _text_expr(c, cols[c]) if c in cols else "NULL" for c in CORE_TEXT_COLUMNS
-    ]
+    text = [_text_expr(c, cols[c]) if c in cols else "NULL" for c in CORE_TEXT_COLUMNS]
     latency = (
         f"CAST(CAST({quote_ident('latency_ms')} AS VARCHAR) AS DOUBLE)"
         if "latency_ms" in cols
@@ -345,9 +341,7 @@ def attach_scores(scope: Scope, cases: list[dict[str, Any]]) -> None:
         case["scores"] = by_trace.get(case["trace_id"], {})
 
 
-def score_histogram(
-    scope: Scope, run_id: str, scorer: str, bins: int = 30
-) -> list[dict[str, Any]]:
+def score_histogram(scope: Scope, run_id: str, scorer: str, bins: int = 30) -> list[dict[str, Any]]:
     """Equal-width histogram of one scorer's scores, computed in DuckDB."""
     bounds = scope.db.fetchone(
         "SELECT min(score), max(score) FROM scores WHERE org_id = ? AND run_id = CAST(? AS UUID) "
@@ -366,7 +360,11 @@ def score_histogram(
     )
     counts = dict(rows)
     return [
-        {"bin_start": lo + i * width, "bin_end": lo + (i + 1) * width, "count": int(counts.get(i, 0))}
+        {
+            "bin_start": lo + i * width,
+            "bin_end": lo + (i + 1) * width,
+            "count": int(counts.get(i, 0)),
+        }
         for i in range(bins if hi > lo else 1)
     ]
 

@@ -50,8 +50,9 @@ def test_bad_query_is_400_naming_the_field(client: TestClient, keys: dict, sampl
     r = client.get(f"/v1/runs/{sample_run}/cases?limit=0", headers=bearer(keys["viewer"]))
     assert r.status_code == 400
     assert r.json()["error"]["details"]["field"] == "limit"
-    r = client.get(f"/v1/runs/{sample_run}/cases?score_min=abc&scorer=x",
-                   headers=bearer(keys["viewer"]))
+    r = client.get(
+        f"/v1/runs/{sample_run}/cases?score_min=abc&scorer=x", headers=bearer(keys["viewer"])
+    )
     assert r.status_code == 400 and r.json()["error"]["details"]["field"] == "score_min"
 
 
@@ -59,8 +60,9 @@ def test_rate_limit_answers_429_with_retry_after(store, keys: dict) -> None:
     from evalguard_core.api import create_api
 
     with TestClient(create_api(store, rate_limit="3/minute")) as limited:
-        codes = [limited.get("/v1/runs", headers=bearer(keys["viewer"])).status_code
-                 for _ in range(5)]
+        codes = [
+            limited.get("/v1/runs", headers=bearer(keys["viewer"])).status_code for _ in range(5)
+        ]
         assert codes == [200, 200, 200, 429, 429]
         r = limited.get("/v1/runs", headers=bearer(keys["viewer"]))
         assert int(r.headers["Retry-After"]) >= 1

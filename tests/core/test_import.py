@@ -53,8 +53,10 @@ def test_each_format_imports_cases_scores_and_metadata(scope: Scope, tmp_path: P
     b = next(c for c in page["cases"] if c["case_id"] == "b")
     assert b["output"] == "o2" and b["latency_ms"] == 20.5
     assert b["metadata"] == {"team": "y"}
-    assert b["scores"] == {"acc": {"score": 0.0, "label": None},
-                           "judge": {"score": None, "label": "fail"}}
+    assert b["scores"] == {
+        "acc": {"score": 0.0, "label": None},
+        "judge": {"score": None, "label": "fail"},
+    }
     trace_ids = [c["trace_id"] for c in page["cases"]]
     assert len(set(trace_ids)) == 3
 
@@ -98,12 +100,21 @@ def test_format_flag_overrides_extension(scope: Scope, tmp_path: Path) -> None:
 BAD_FILES = {
     "missing_case_id": ("run.csv", b"input,output\nq,o\n", "missing required column 'case_id'"),
     "blank_case_id": ("run.csv", b"case_id,input\n1,a\n,b\n", "row 2: column 'case_id' is empty"),
-    "duplicate_case_id": ("run.csv", b"case_id,input\n1,a\n2,b\n1,c\n",
-                          "duplicate case_id '1' on rows 1, 3"),
-    "non_numeric_score": ("run.csv", b"case_id,score:acc\n1,0.5\n2,high\n",
-                          "row 2: column 'score:acc' is not a number"),
-    "non_numeric_latency": ("run.csv", b"case_id,latency_ms\n1,fast\n",
-                            "column 'latency_ms' is not a number"),
+    "duplicate_case_id": (
+        "run.csv",
+        b"case_id,input\n1,a\n2,b\n1,c\n",
+        "duplicate case_id '1' on rows 1, 3",
+    ),
+    "non_numeric_score": (
+        "run.csv",
+        b"case_id,score:acc\n1,0.5\n2,high\n",
+        "row 2: column 'score:acc' is not a number",
+    ),
+    "non_numeric_latency": (
+        "run.csv",
+        b"case_id,latency_ms\n1,fast\n",
+        "column 'latency_ms' is not a number",
+    ),
     "empty_file": ("run.csv", b"", "the file is empty"),
     "header_only": ("run.csv", b"case_id,input\n", "no data rows"),
     "corrupt_parquet": ("run.parquet", b"PAR1 this is not parquet", "cannot read it as parquet"),

@@ -28,7 +28,9 @@ def test_several_raters_per_case(scope: Scope, sample_run: str, tmp_path: Path) 
     result = labels.import_labels(scope, path, run_id=sample_run)
     assert result["labels"] == 3
     assert annotation_rows(scope) == [
-        ("c1", "alice", "pass", 4.0), ("c1", "bob", "fail", 2.0), ("c2", "alice", "fail", None)
+        ("c1", "alice", "pass", 4.0),
+        ("c1", "bob", "fail", 2.0),
+        ("c2", "alice", "fail", None),
     ]
 
 
@@ -53,8 +55,10 @@ def test_unknown_case_ids_are_named_and_nothing_is_imported(
 
 def test_same_rater_twice_on_a_case_is_rejected(scope: Scope, sample_run: str, tmp_path: Path):
     path = tmp_path / "labels.jsonl"
-    path.write_text('{"case_id":"c1","annotator":"a","label":"pass"}\n'
-                    '{"case_id":"c1","annotator":"a","label":"fail"}\n')
+    path.write_text(
+        '{"case_id":"c1","annotator":"a","label":"pass"}\n'
+        '{"case_id":"c1","annotator":"a","label":"fail"}\n'
+    )
     with pytest.raises(InputFileError, match="annotator 'a' labels case 'c1' more than once"):
         labels.import_labels(scope, path, run_id=sample_run)
 

@@ -105,8 +105,9 @@ def test_second_process_gets_one_line_naming_the_holder(tmp_path: Path) -> None:
             "from evalguard_core.errors import StoreError\n"
             f"try:\n    Store.open({str(path)!r})\nexcept StoreError as e:\n    print(e)\n"
         )
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
         assert "in use by another process" in out.stdout
         assert "PID" in out.stdout
         assert out.stdout.count("\n") == 1

@@ -36,7 +36,9 @@ def list_cases(
     scorer: str | None = None,
     score_min: float | None = None,
     score_max: float | None = None,
-    label_scorer: Annotated[str | None, Query(description="scorer whose label to filter on")] = None,
+    label_scorer: Annotated[
+        str | None, Query(description="scorer whose label to filter on")
+    ] = None,
     label: str | None = None,
     q: Annotated[str | None, Query(description="text search in case id, input, output")] = None,
 ) -> dict:
