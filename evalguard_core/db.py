@@ -92,10 +92,8 @@ class Database:
             yield cur
         except BaseException:
             self._local.depth = 0
-            try:
+            with suppress(duckdb.Error):  # an aborted transaction may already be gone
                 cur.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # an aborted transaction may already be gone
             raise
         else:
             self._local.depth = 0

@@ -57,8 +57,8 @@ def list_events(
     clause = " AND ".join(where)
     total = scope.db.fetchone(f"SELECT count(*) FROM events WHERE {clause}", params)[0]
     rows = scope.db.fetch_dicts(
-        "SELECT event_id, event_at AS at, actor, kind, CAST(queue_id AS VARCHAR) AS queue_id, item_id, "
-        f"trace_id, CAST(annotation_id AS VARCHAR) AS annotation_id, payload FROM events "
+        "SELECT event_id, event_at AS at, actor, kind, CAST(queue_id AS VARCHAR) AS queue_id, "
+        f"item_id, trace_id, CAST(annotation_id AS VARCHAR) AS annotation_id, payload FROM events "
         f"WHERE {clause} ORDER BY event_id DESC LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )

@@ -49,8 +49,9 @@ def insert_labels(scope: Scope, staged: StagedFile, run_id: str, *, kind: str) -
     scope.db.execute(
         "INSERT INTO annotations (annotation_id, org_id, run_id, trace_id, target_type, target_id, "
         "annotator, label, score, comment, source, created_at, updated_at) "
-        f"SELECT uuid(), ?, c.run_id, c.trace_id, ?, CAST(c.run_id AS VARCHAR) || ':' || c.case_id, "
-        f"{ann}, {label}, {score}, {comment}, 'import', ?, ? FROM {staged.table} s "
+        "SELECT uuid(), ?, c.run_id, c.trace_id, ?, "
+        f"CAST(c.run_id AS VARCHAR) || ':' || c.case_id, {ann}, {label}, {score}, {comment}, "
+        f"'import', ?, ? FROM {staged.table} s "
         f"JOIN cases c ON c.case_id = {cid} AND c.run_id = CAST(? AS UUID) AND c.org_id = ?",
         [scope.org_id, target_type, now, now, run_id, scope.org_id],
     )
