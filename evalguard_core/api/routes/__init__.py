@@ -1,5 +1,5 @@
 """API routers, one module per domain; `ROUTERS` is what the app mounts."""
 
-from evalguard_core.api.routes import runs
+from evalguard_core.api.routes import exports, runs
 
-ROUTERS = [runs.router]
+ROUTERS = [runs.router, exports.router]

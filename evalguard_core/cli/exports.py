@@ -1,0 +1,40 @@
+"""`evalguard export KIND`: annotations, queue items or paired judge/human labels to a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from evalguard_core import exports
+from evalguard_core.cli.common import add_common, emit, open_scope
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the command."""
+    p = sub.add_parser("export", help="export annotations, queue items or paired labels")
+    p.add_argument("kind", choices=exports.KINDS)
+    p.add_argument("--run", help="run id (required for paired)")
+    p.add_argument("--queue", help="queue id (required for queue_items)")
+    p.add_argument("--judge", help="judge scorer name (paired)")
+    p.add_argument("--format", choices=exports.FORMATS, help="default: from --output's extension")
+    p.add_argument("--output", "-o", help="file to write (default: CSV to stdout)")
+    add_common(p)
+    p.set_defaults(handler=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the export."""
+    scope = open_scope(args)
+    filters = {"run_id": args.run, "queue_id": args.queue, "judge": args.judge}
+    if args.output:
+        n = exports.export_to_file(scope, args.kind, Path(args.output), args.format, **filters)
+        emit(
+            args,
+            {"kind": args.kind, "rows": n, "path": args.output},
+            f"wrote {n} rows to {args.output}",
+        )
+        return 0
+    table = exports.export_table(scope, args.kind, **filters)
+    sys.stdout.buffer.write(exports.to_bytes(table, args.format or "csv"))
+    return 0
