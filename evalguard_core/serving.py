@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+from evalguard_core.jobs import fail_interrupted_jobs
 from evalguard_core.store import Store, get_store
 
 log = logging.getLogger("evalguard")
@@ -25,7 +26,7 @@ def startup_tasks(store: Store) -> None:
 
 
 # Filled by domain modules that need start-up work; each takes the store.
-STARTUP_TASKS: list = []
+STARTUP_TASKS: list = [fail_interrupted_jobs]
 
 
 def open_server_store(path: Path | None = None, *, seed_demo: bool | None = None) -> Store:
