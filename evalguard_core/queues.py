@@ -1,12 +1,19 @@
-"""Annotation queues: settings and validation (items, claims and progress build on these)."""
+"""Annotation queues: settings, bulk add of targets, progress. Claims live in `claims`."""
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.store import Scope
+from evalguard_core.store import events as events_sql
+from evalguard_core.store import items as items_sql
 from evalguard_core.store import queues as sql
+from evalguard_core.store import runs as runs_sql
 
 TARGET_TYPES = ("eval_case", "trace", "pairwise")
 DEFAULT_LABELS = ["pass", "fail"]
@@ -36,6 +43,11 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(
             "label_options must be distinct, non-empty strings", details={"field": "label_options"}
         )
+    if target_type == "pairwise" and not set(options) <= set(PAIRWISE_LABELS):
+        raise ValidationError(
+            "a pairwise queue's label_options must be among A, B, tie",
+            details={"field": "label_options"},
+        )
     out["label_options"] = options
     lo, hi = out.get("score_min"), out.get("score_max")
     if lo is not None and hi is not None and lo > hi:
@@ -59,8 +71,12 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
 def create_queue(scope: Scope, *, created_by: str | None = None, **settings: Any) -> dict[str, Any]:
     """Create a queue; label options default to pass/fail (A/B/tie for pairwise)."""
     checked = _check_settings(settings)
-    queue_id = sql.insert_queue(scope, checked, created_by)
-    return require_queue(scope, queue_id)
+    with scope.db.atomic():
+        queue_id = sql.insert_queue(scope, checked, created_by)
+        events_sql.append_event(
+            scope, "queue_create", actor=created_by, queue_id=queue_id, payload=checked
+        )
+    return get_queue(scope, queue_id)
 
 
 def require_queue(scope: Scope, queue_id: str) -> dict[str, Any]:
@@ -72,5 +88,213 @@ def require_queue(scope: Scope, queue_id: str) -> dict[str, Any]:
 
 
 def list_queues(scope: Scope) -> list[dict[str, Any]]:
-    """The organization's queues (settings only)."""
-    return sql.list_queues(scope)
+    """The organization's queues with their progress."""
+    queues = sql.list_queues(scope)
+    _attach_progress(scope, queues)
+    return queues
+
+
+def get_queue(scope: Scope, queue_id: str) -> dict[str, Any]:
+    """One queue with its progress (items pending/claimed/done, labels, per rater)."""
+    queue = require_queue(scope, queue_id)
+    _attach_progress(scope, [queue])
+    return queue
+
+
+def _attach_progress(scope: Scope, queues: list[dict[str, Any]]) -> None:
+    """Add `progress` to each queue dict, in two grouped queries for all of them."""
+    per_queue = {q["queue_id"]: q["annotations_per_item"] for q in queues}
+    found = items_sql.progress(scope, per_queue, scope.now())
+    for queue in queues:
+        prog = found[queue["queue_id"]]
+        queue["per_rater"] = prog.pop("per_rater")
+        queue["progress"] = prog
+
+
+UPDATABLE = (
+    "name",
+    "instructions",
+    "label_options",
+    "score_min",
+    "score_max",
+    "annotations_per_item",
+    "lease_seconds",
+)
+
+
+def update_queue(
+    scope: Scope, queue_id: str, changes: dict[str, Any], *, actor: str | None = None
+) -> dict[str, Any]:
+    """Change a queue's settings (not its target type); the event log keeps the old values."""
+    queue = require_queue(scope, queue_id)
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise ValidationError(
+            f"{unknown[0]}: this setting cannot be changed", details={"field": unknown[0]}
+        )
+    merged = {k: queue[k] for k in ("target_type", *UPDATABLE)}
+    merged.update(changes)
+    checked = _check_settings(merged)
+    diff = {k: checked[k] for k in changes if checked[k] != queue[k]}
+    if diff:
+        with scope.db.atomic():
+            sql.update_queue(scope, queue["queue_id"], diff)
+            events_sql.append_event(
+                scope,
+                "queue_update",
+                actor=actor,
+                queue_id=queue["queue_id"],
+                payload={"old": {k: queue[k] for k in diff}, "new": diff},
+            )
+    return get_queue(scope, queue["queue_id"])
+
+
+# -- targets and bulk add ------------------------------------------------------------------------
+MAX_TARGETS_PER_CALL = 10_000
+MAX_NAMED = 20
+
+_queue_locks: dict[str, threading.Lock] = {}
+_queue_locks_guard = threading.Lock()
+
+
+@contextmanager
+def queue_write_lock(queue_id: str) -> Iterator[None]:
+    """Serialise inserts of items into one queue (no unique index; one server process)."""
+    with _queue_locks_guard:
+        lock = _queue_locks.setdefault(str(queue_id), threading.Lock())
+    with lock:
+        yield
+
+
+def run_kind_for(target_type: str) -> str:
+    """The run kind a target type needs: pairwise targets need pairwise runs."""
+    return "pairwise" if target_type == "pairwise" else "single"
+
+
+def canonical_target_id(target_type: str, row: dict[str, Any]) -> str:
+    """How a resolved case is addressed for a target type."""
+    if target_type == "trace":
+        return str(row["trace_id"])
+    return f"{row['run_id']}:{row['case_id']}"
+
+
+def _parse_target(raw: str) -> tuple[str, Any] | None:
+    """('trace', 123) or ('pair', (run_id, case_id)), or None when malformed."""
+    text = str(raw).strip()
+    if text.isdigit():
+        return ("trace", int(text))
+    run_part, sep, case_part = text.partition(":")
+    if not sep or not case_part:
+        return None
+    try:
+        return ("pair", (str(uuid.UUID(run_part)), case_part))
+    except ValueError:
+        return None
+
+
+def _named(ids: list[str]) -> str:
+    """'a, b, c and 3 more' for messages."""
+    shown = ", ".join(ids[:MAX_NAMED])
+    return shown + (f" and {len(ids) - MAX_NAMED} more" if len(ids) > MAX_NAMED else "")
+
+
+def resolve_targets(scope: Scope, target_type: str, raw_ids: list[str]) -> dict[str, dict]:
+    """Map each target id to its case; ValidationError naming unknown or wrong-type ids."""
+    if target_type not in TARGET_TYPES:
+        raise ValidationError(
+            f"target_type must be one of {', '.join(TARGET_TYPES)}",
+            details={"field": "target_type"},
+        )
+    parsed = {raw: _parse_target(raw) for raw in raw_ids}
+    trace_ids = [p[1] for p in parsed.values() if p and p[0] == "trace"]
+    pairs = [p[1] for p in parsed.values() if p and p[0] == "pair"]
+    rows = items_sql.resolve_targets(scope, trace_ids, [p[0] for p in pairs], [p[1] for p in pairs])
+    by_trace = {r["trace_id"]: r for r in rows}
+    by_pair = {(r["run_id"], r["case_id"]): r for r in rows}
+    found: dict[str, dict] = {}
+    unknown: list[str] = []
+    for raw, p in parsed.items():
+        row = None
+        if p is not None:
+            row = by_trace.get(p[1]) if p[0] == "trace" else by_pair.get(p[1])
+        if row is None:
+            unknown.append(raw)
+        else:
+            found[raw] = row
+    if unknown:
+        raise ValidationError(
+            f"{len(unknown)} target id(s) not found: {_named(unknown)}; nothing was added "
+            "(use <run_id>:<case_id> or a numeric trace id)",
+            details={"field": "target_ids", "unknown": unknown[:1000]},
+        )
+    need = run_kind_for(target_type)
+    wrong = [raw for raw, row in found.items() if row["kind"] != need]
+    if wrong:
+        what = "pairwise runs" if need == "pairwise" else "single-output (non-pairwise) runs"
+        raise ValidationError(
+            f"a {target_type} queue takes cases of {what}; these are not: {_named(wrong)}",
+            details={"field": "target_ids", "wrong_type": wrong[:1000]},
+        )
+    return found
+
+
+def add_items(
+    scope: Scope, queue_id: str, target_ids: list[Any], *, actor: str | None = None
+) -> dict[str, Any]:
+    """Add targets to a queue in one transaction; re-adding a target is counted as duplicate."""
+    queue = require_queue(scope, queue_id)
+    raw_ids = [str(t).strip() for t in target_ids]
+    if not raw_ids:
+        raise ValidationError("target_ids is empty", details={"field": "target_ids"})
+    if len(raw_ids) > MAX_TARGETS_PER_CALL:
+        raise ValidationError(
+            f"at most {MAX_TARGETS_PER_CALL} target ids per call (got {len(raw_ids)})",
+            details={"field": "target_ids"},
+        )
+    found = resolve_targets(scope, queue["target_type"], list(dict.fromkeys(raw_ids)))
+    trace_ids = sorted({row["trace_id"] for row in found.values()})
+    return _insert(scope, queue, trace_ids, requested=len(raw_ids), actor=actor)
+
+
+def add_trace_ids(
+    scope: Scope, queue_id: str, trace_ids: list[int], *, actor: str | None = None
+) -> dict[str, Any]:
+    """Add cases already known by trace id (e.g. a filtered selection of a run)."""
+    return add_items(scope, queue_id, [str(t) for t in trace_ids], actor=actor)
+
+
+def _insert(
+    scope: Scope, queue: dict[str, Any], trace_ids: list[int], *, requested: int, actor: str | None
+) -> dict[str, Any]:
+    """Insert under the queue's lock in one transaction and log one event."""
+    with queue_write_lock(queue["queue_id"]), scope.db.atomic():
+        added = items_sql.insert_items(scope, queue["queue_id"], queue["target_type"], trace_ids)
+        events_sql.append_event(
+            scope,
+            "items_add",
+            actor=actor,
+            queue_id=queue["queue_id"],
+            payload={"requested": requested, "added": added},
+        )
+    return {"success": True, "added": added, "duplicates": requested - added}
+
+
+def add_from_run(
+    scope: Scope,
+    queue_id: str,
+    run_id: str,
+    case_filter: runs_sql.CaseFilter | None = None,
+    *,
+    actor: str | None = None,
+) -> dict[str, Any]:
+    """Add a run's cases matching a filter (e.g. judge = fail), at most 10,000 per call."""
+    from evalguard_core.runs import require_run
+
+    require_queue(scope, queue_id)
+    run = require_run(scope, run_id)
+    ids = runs_sql.matching_trace_ids(
+        scope, run["run_id"], case_filter or runs_sql.CaseFilter(), MAX_TARGETS_PER_CALL + 1
+    )
+    if not ids:
+        return {"success": True, "added": 0, "duplicates": 0}
+    return add_trace_ids(scope, queue_id, ids, actor=actor)

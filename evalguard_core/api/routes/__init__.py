@@ -1,7 +1,16 @@
 """API routers, one module per domain; `ROUTERS` is what the app mounts."""
 
+from evalguard_core.api.routes import annotations as annotations_routes
 from evalguard_core.api.routes import bootstrap as bootstrap_routes
 from evalguard_core.api.routes import exports, runs
 from evalguard_core.api.routes import jobs as jobs_routes
+from evalguard_core.api.routes import queues as queues_routes
 
-ROUTERS = [runs.router, exports.router, bootstrap_routes.router, jobs_routes.router]
+ROUTERS = [
+    runs.router,
+    exports.router,
+    bootstrap_routes.router,
+    jobs_routes.router,
+    queues_routes.router,
+    annotations_routes.router,
+]

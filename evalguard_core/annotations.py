@@ -1,0 +1,235 @@
+"""Human annotations: validation against the queue, completing leases, relabelling.
+
+The annotator is always the authenticated identity passed in by the caller (API key name or
+the UI's signed-in actor), never a field of the request body (docs/adr/0004-mass-assignment.md).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# `from evalguard_core.store import annotations` would find the package's __future__ feature.
+import evalguard_core.store.annotations as sql
+from evalguard_core.claims import MAX_ATTEMPTS, backoff, item_status, rater_lock
+from evalguard_core.errors import ConflictError, ValidationError
+from evalguard_core.queues import (
+    PAIRWISE_LABELS,
+    TARGET_TYPES,
+    canonical_target_id,
+    require_queue,
+    resolve_targets,
+)
+from evalguard_core.store import Scope, TransactionConflict
+from evalguard_core.store import claims as claims_sql
+from evalguard_core.store import events as events_sql
+from evalguard_core.store import items as items_sql
+
+MAX_COMMENT_CHARS = 10_000
+SOURCES = ("api", "ui")
+
+
+def _clean_value(
+    queue: dict[str, Any] | None,
+    target_type: str,
+    label: str | None,
+    score: float | None,
+    comment: str | None,
+) -> tuple[str | None, float | None, str | None]:
+    """Validate a label/score/comment against the queue's options and range (or the type's)."""
+    label = label.strip() if isinstance(label, str) else label
+    label = label or None
+    comment = comment.strip() if isinstance(comment, str) else comment
+    comment = comment or None
+    if label is None and score is None:
+        raise ValidationError("give a label, a score or both", details={"field": "label"})
+    if score is not None:
+        if (
+            isinstance(score, bool)
+            or not isinstance(score, int | float)
+            or not math.isfinite(score)
+        ):
+            raise ValidationError("score must be a finite number", details={"field": "score"})
+        score = float(score)
+    if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+        raise ValidationError(
+            f"comment is longer than {MAX_COMMENT_CHARS} characters", details={"field": "comment"}
+        )
+    options = (
+        queue["label_options"]
+        if queue
+        else (PAIRWISE_LABELS if target_type == "pairwise" else None)
+    )
+    if label is not None and options is not None and label not in options:
+        raise ValidationError(
+            f"label {label!r} is not one of {', '.join(options)}",
+            details={"field": "label", "allowed": options},
+        )
+    if queue and score is not None:
+        lo, hi = queue.get("score_min"), queue.get("score_max")
+        if (lo is not None and score < lo) or (hi is not None and score > hi):
+            raise ValidationError(
+                f"score {score:g} is outside the queue's range "
+                f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]",
+                details={"field": "score", "min": lo, "max": hi},
+            )
+    return label, score, comment
+
+
+def create_annotation(
+    scope: Scope,
+    *,
+    annotator: str,
+    target_id: str | int,
+    target_type: str,
+    label: str | None = None,
+    score: float | None = None,
+    comment: str | None = None,
+    queue_id: str | None = None,
+    source: str = "api",
+) -> dict[str, Any]:
+    """Record `annotator`'s label on a target (in a queue or free-standing); relabel updates it."""
+    if target_type not in TARGET_TYPES:
+        raise ValidationError(
+            f"target_type must be one of {', '.join(TARGET_TYPES)}",
+            details={"field": "target_type"},
+        )
+    if source not in SOURCES:
+        raise ValueError(source)
+    queue = require_queue(scope, str(queue_id)) if queue_id is not None else None
+    if queue is not None and queue["target_type"] != target_type:
+        raise ValidationError(
+            f"queue {queue['queue_id']} holds {queue['target_type']} targets, not {target_type}",
+            details={"field": "target_type"},
+        )
+    label, score, comment = _clean_value(queue, target_type, label, score, comment)
+    raw = str(target_id).strip()
+    try:
+        case = resolve_targets(scope, target_type, [raw])[raw]
+    except ValidationError as exc:
+        exc.details = {**(exc.details or {}), "field": "target_id"}
+        raise
+    value = {"label": label, "score": score, "comment": comment}
+    row = {
+        "run_id": case["run_id"],
+        "trace_id": case["trace_id"],
+        "target_type": target_type,
+        "target_id": canonical_target_id(target_type, case),
+        "annotator": annotator,
+        "source": source,
+        **value,
+    }
+    with rater_lock(scope.org_id, annotator):
+        if queue is None:
+            return _free_standing(scope, row)
+        return _in_queue(scope, queue, row)
+
+
+def _relabel(scope: Scope, existing: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """Update the rater's earlier label; the event keeps the old value (caller holds the tx)."""
+    old = {k: existing[k] for k in ("label", "score", "comment")}
+    new = {k: row[k] for k in ("label", "score", "comment")}
+    sql.update_annotation(scope, existing["annotation_id"], **new)
+    events_sql.append_event(
+        scope,
+        "relabel",
+        actor=row["annotator"],
+        queue_id=existing["queue_id"],
+        item_id=existing["item_id"],
+        trace_id=row["trace_id"],
+        annotation_id=existing["annotation_id"],
+        payload={"target_id": row["target_id"], "old": old, "new": new},
+    )
+    return {"success": True, "annotation_id": existing["annotation_id"], "updated": True}
+
+
+def _free_standing(scope: Scope, row: dict[str, Any]) -> dict[str, Any]:
+    """A label outside any queue: one per rater per target."""
+    with scope.db.atomic():
+        existing = sql.find_own(
+            scope,
+            annotator=row["annotator"],
+            trace_id=row["trace_id"],
+            target_type=row["target_type"],
+            queue_id=None,
+        )
+        if existing is not None:
+            return _relabel(scope, existing, row)
+        annotation_id = sql.insert_annotation(scope, row)
+        events_sql.append_event(
+            scope,
+            "annotate",
+            actor=row["annotator"],
+            trace_id=row["trace_id"],
+            annotation_id=annotation_id,
+            payload={k: row[k] for k in ("target_id", "label", "score", "comment")},
+        )
+    return {"success": True, "annotation_id": annotation_id, "updated": False}
+
+
+def _in_queue(scope: Scope, queue: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """A label on a queue item: completes the rater's lease and counts towards done."""
+    qid = queue["queue_id"]
+    per_item = queue["annotations_per_item"]
+    for attempt in range(MAX_ATTEMPTS):
+        state = items_sql.item_state(
+            scope, qid, row["annotator"], scope.now(), trace_id=row["trace_id"]
+        )
+        if state is None:
+            raise ValidationError(
+                f"target {row['target_id']} is not an item of queue {qid}",
+                details={"field": "target_id", "queue_id": qid},
+            )
+        existing = sql.find_own(
+            scope,
+            annotator=row["annotator"],
+            trace_id=row["trace_id"],
+            target_type=row["target_type"],
+            queue_id=qid,
+        )
+        if existing is not None:
+            with scope.db.atomic():
+                return _relabel(scope, existing, row)
+        done = state["done_count"] + 1
+        # A label is never refused for lease reasons: a late label still counts (ADR 0003).
+        status = item_status(done, state["n_live_others"], per_item)
+        try:
+            with scope.db.atomic():
+                if items_sql.cas_item(
+                    scope, state["item_id"], state["version"], status=status, done_count=done
+                ):
+                    annotation_id = sql.insert_annotation(
+                        scope, {**row, "queue_id": qid, "item_id": state["item_id"]}
+                    )
+                    if state["my_claim_id"]:
+                        claims_sql.end_claim(scope, state["my_claim_id"], "completed", scope.now())
+                    events_sql.append_event(
+                        scope,
+                        "annotate",
+                        actor=row["annotator"],
+                        queue_id=qid,
+                        item_id=state["item_id"],
+                        trace_id=row["trace_id"],
+                        annotation_id=annotation_id,
+                        payload={
+                            **{k: row[k] for k in ("target_id", "label", "score", "comment")},
+                            "claim_id": state["my_claim_id"],
+                        },
+                    )
+                    return {
+                        "success": True,
+                        "annotation_id": annotation_id,
+                        "updated": False,
+                        "item_id": state["item_id"],
+                        "item_status": status,
+                    }
+        except TransactionConflict:
+            pass
+        backoff(attempt)
+    raise ConflictError("the item is busy; try again", details={"retryable": True})
+
+
+def list_queue_annotations(scope: Scope, queue_id: str) -> list[dict[str, Any]]:
+    """Every label made in a queue."""
+    queue = require_queue(scope, queue_id)
+    return sql.list_queue_annotations(scope, queue["queue_id"])

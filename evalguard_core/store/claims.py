@@ -1,0 +1,101 @@
+"""SQL for claims (leases on queue items). Claim rows change only under the item's CAS."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from evalguard_core.store import Scope
+
+
+def held_claim(scope: Scope, queue_id: str, annotator: str, now: datetime) -> dict[str, Any] | None:
+    """The rater's live lease in the queue, if any."""
+    rows = scope.db.fetch_dicts(
+        "SELECT CAST(claim_id AS VARCHAR) AS claim_id, item_id, lease_expires_at, claimed_at "
+        "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND annotator = ? "
+        "AND status = 'active' AND lease_expires_at > ? ORDER BY claimed_at LIMIT 1",
+        [scope.org_id, queue_id, annotator, now],
+    )
+    return rows[0] if rows else None
+
+
+def active_claim(
+    scope: Scope, queue_id: str, item_id: int, annotator: str
+) -> dict[str, Any] | None:
+    """The rater's active claim (live or run out but not yet marked) on an item."""
+    rows = scope.db.fetch_dicts(
+        "SELECT CAST(claim_id AS VARCHAR) AS claim_id, item_id, lease_expires_at, claimed_at "
+        "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND item_id = ? "
+        "AND annotator = ? AND status = 'active' ORDER BY claimed_at DESC LIMIT 1",
+        [scope.org_id, queue_id, item_id, annotator],
+    )
+    return rows[0] if rows else None
+
+
+def insert_claim(
+    scope: Scope,
+    queue_id: str,
+    item_id: int,
+    annotator: str,
+    *,
+    now: datetime,
+    expires: datetime,
+    shown_order: str | None = None,
+) -> str:
+    """Record a new active lease (caller holds the item's CAS in the same transaction)."""
+    claim_id = str(uuid.uuid4())
+    scope.db.execute(
+        "INSERT INTO claims (claim_id, org_id, queue_id, item_id, annotator, status, claimed_at, "
+        "lease_expires_at, shown_order) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+        [claim_id, scope.org_id, queue_id, item_id, annotator, now, expires, shown_order],
+    )
+    return claim_id
+
+
+def end_claim(scope: Scope, claim_id: str, status: str, now: datetime) -> None:
+    """Close a lease as completed, released or expired."""
+    scope.db.execute(
+        "UPDATE claims SET status = ?, ended_at = ? WHERE org_id = ? "
+        "AND CAST(claim_id AS VARCHAR) = ?",
+        [status, now, scope.org_id, claim_id],
+    )
+
+
+def extend_claim(scope: Scope, claim_id: str, expires: datetime) -> None:
+    """Move a lease's expiry."""
+    scope.db.execute(
+        "UPDATE claims SET lease_expires_at = ? WHERE org_id = ? AND CAST(claim_id AS VARCHAR) = ?",
+        [expires, scope.org_id, claim_id],
+    )
+
+
+def expire_stale_on_item(scope: Scope, item_id: int, now: datetime) -> list[dict[str, Any]]:
+    """Mark the item's run-out active leases expired; returns them."""
+    return scope.db.fetch_dicts(
+        "UPDATE claims SET status = 'expired', ended_at = ? WHERE org_id = ? AND item_id = ? "
+        "AND status = 'active' AND lease_expires_at <= ? "
+        "RETURNING CAST(claim_id AS VARCHAR) AS claim_id, annotator, lease_expires_at",
+        [now, scope.org_id, item_id, now],
+    )
+
+
+def list_live_claims(scope: Scope, queue_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Live leases of a queue with their items, soonest expiry first."""
+    return scope.db.fetch_dicts(
+        "SELECT CAST(c.claim_id AS VARCHAR) AS claim_id, c.item_id, i.target_id, i.trace_id, "
+        "c.annotator, c.claimed_at, c.lease_expires_at "
+        "FROM claims c JOIN queue_items i ON i.item_id = c.item_id AND i.org_id = c.org_id "
+        "WHERE c.org_id = ? AND c.queue_id = CAST(? AS UUID) AND c.status = 'active' "
+        "AND c.lease_expires_at > ? ORDER BY c.lease_expires_at, c.item_id",
+        [scope.org_id, queue_id, now],
+    )
+
+
+def claim_counts_by_item(scope: Scope, queue_id: str) -> list[tuple[int, str, str]]:
+    """(item_id, annotator, status) for every claim of a queue (tests and audits)."""
+    return scope.db.fetchall(
+        "SELECT item_id, annotator, status FROM claims WHERE org_id = ? "
+        "AND queue_id = CAST(? AS UUID) ORDER BY item_id",
+        [scope.org_id, queue_id],
+    )

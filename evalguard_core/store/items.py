@@ -1,0 +1,287 @@
+"""SQL for queue items: resolving targets in bulk, idempotent bulk add, candidates, progress."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from evalguard_core.store import Scope
+
+# Canonical target id per target type: cases are addressed by run and case id, traces by number.
+_CANONICAL = (
+    "CASE WHEN ? = 'trace' THEN CAST(c.trace_id AS VARCHAR) "
+    "ELSE CAST(c.run_id AS VARCHAR) || ':' || c.case_id END"
+)
+
+
+def resolve_targets(
+    scope: Scope, trace_ids: list[int], run_ids: list[str], case_ids: list[str]
+) -> list[dict[str, Any]]:
+    """Cases of the organization addressed by trace id or by (run id, case id), in one query."""
+    rows = scope.db.fetch_dicts(
+        "WITH by_pair AS (SELECT unnest(CAST(? AS VARCHAR[])) AS run_id, "
+        "unnest(CAST(? AS VARCHAR[])) AS case_id), "
+        "by_trace AS (SELECT unnest(CAST(? AS BIGINT[])) AS trace_id) "
+        "SELECT c.trace_id, CAST(c.run_id AS VARCHAR) AS run_id, c.case_id, r.kind, "
+        "  p.run_id IS NOT NULL AS by_pair "
+        "FROM cases c JOIN runs r ON r.run_id = c.run_id AND r.org_id = c.org_id "
+        "LEFT JOIN by_pair p ON p.run_id = CAST(c.run_id AS VARCHAR) AND p.case_id = c.case_id "
+        "WHERE c.org_id = ? AND (p.run_id IS NOT NULL "
+        "  OR c.trace_id IN (SELECT trace_id FROM by_trace))",
+        [run_ids, case_ids, trace_ids, scope.org_id],
+    )
+    return rows
+
+
+def insert_items(scope: Scope, queue_id: str, target_type: str, trace_ids: list[int]) -> int:
+    """Add the cases as items unless already in the queue (caller holds the transaction+lock)."""
+    row = scope.db.fetchone(
+        "INSERT INTO queue_items (item_id, queue_id, org_id, trace_id, run_id, target_id, status, "
+        "version, done_count, position, added_at) "
+        f"SELECT nextval('queue_item_id_seq'), CAST(? AS UUID), c.org_id, c.trace_id, c.run_id, "
+        f"{_CANONICAL}, 'pending', 0, 0, random(), ? "
+        "FROM cases c JOIN (SELECT DISTINCT unnest(CAST(? AS BIGINT[])) AS trace_id) t "
+        "ON t.trace_id = c.trace_id "
+        "WHERE c.org_id = ? AND NOT EXISTS (SELECT 1 FROM queue_items i "
+        "WHERE i.org_id = c.org_id AND i.queue_id = CAST(? AS UUID) AND i.trace_id = c.trace_id)",
+        [queue_id, target_type, scope.now(), trace_ids, scope.org_id, queue_id],
+    )
+    return int(row[0]) if row else 0
+
+
+def find_item_by_trace(scope: Scope, queue_id: str, trace_id: int) -> dict[str, Any] | None:
+    """The queue's item for a trace, or None."""
+    rows = scope.db.fetch_dicts(
+        "SELECT item_id, trace_id, target_id, status, version, done_count FROM queue_items "
+        "WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND trace_id = ? "
+        "ORDER BY item_id LIMIT 1",
+        [scope.org_id, queue_id, trace_id],
+    )
+    return rows[0] if rows else None
+
+
+def get_item(scope: Scope, queue_id: str, item_id: int) -> dict[str, Any] | None:
+    """One item of a queue, or None."""
+    rows = scope.db.fetch_dicts(
+        "SELECT item_id, trace_id, CAST(run_id AS VARCHAR) AS run_id, target_id, status, version, "
+        "done_count, stratum, inclusion_prob FROM queue_items "
+        "WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND item_id = ?",
+        [scope.org_id, queue_id, item_id],
+    )
+    return rows[0] if rows else None
+
+
+def candidates(
+    scope: Scope,
+    queue_id: str,
+    annotator: str,
+    *,
+    per_item: int,
+    now: datetime,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Items this rater may claim, items it skipped or let expire last, then in queue order.
+
+    An item has room when its finished labels plus live leases are below `per_item`; the
+    rater's own labels and live leases exclude it. Each row carries the version it was read at,
+    so the claim's compare-and-swap fails if anything about the item changed since.
+    """
+    return scope.db.fetch_dicts(
+        "WITH held AS (SELECT item_id, "
+        "  count(*) FILTER (WHERE lease_expires_at > ?) AS n_live, "
+        "  count(*) FILTER (WHERE lease_expires_at <= ?) AS n_stale, "
+        "  bool_or(annotator = ? AND lease_expires_at > ?) AS mine "
+        "  FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND status = 'active' "
+        "  GROUP BY item_id), "
+        "skipped AS (SELECT DISTINCT item_id FROM claims WHERE org_id = ? "
+        "  AND queue_id = CAST(? AS UUID) AND annotator = ? "
+        "  AND (status IN ('released', 'expired') "
+        "       OR (status = 'active' AND lease_expires_at <= ?))), "
+        "labelled AS (SELECT DISTINCT trace_id FROM annotations WHERE org_id = ? "
+        "  AND queue_id = CAST(? AS UUID) AND annotator = ?) "
+        "SELECT i.item_id, i.version, i.done_count, i.trace_id, "
+        "  coalesce(h.n_live, 0) AS n_live, coalesce(h.n_stale, 0) AS n_stale, "
+        "  s.item_id IS NOT NULL AS skipped "
+        "FROM queue_items i LEFT JOIN held h ON h.item_id = i.item_id "
+        "LEFT JOIN skipped s ON s.item_id = i.item_id "
+        "WHERE i.org_id = ? AND i.queue_id = CAST(? AS UUID) "
+        "  AND i.done_count + coalesce(h.n_live, 0) < ? AND NOT coalesce(h.mine, false) "
+        "  AND i.trace_id NOT IN (SELECT trace_id FROM labelled) "
+        "ORDER BY s.item_id IS NOT NULL, i.position LIMIT ?",
+        [
+            now,
+            now,
+            annotator,
+            now,
+            scope.org_id,
+            queue_id,
+            scope.org_id,
+            queue_id,
+            annotator,
+            now,
+            scope.org_id,
+            queue_id,
+            annotator,
+            scope.org_id,
+            queue_id,
+            per_item,
+            limit,
+        ],
+    )
+
+
+def cas_item(
+    scope: Scope,
+    item_id: int,
+    version: int,
+    *,
+    status: str,
+    done_count: int | None = None,
+) -> bool:
+    """Compare-and-swap: bump the item's version if it is still at `version`; False if not."""
+    row = scope.db.fetchone(
+        "UPDATE queue_items SET version = version + 1, status = ?, "
+        "done_count = coalesce(?, done_count) "
+        "WHERE org_id = ? AND item_id = ? AND version = ? RETURNING item_id",
+        [status, done_count, scope.org_id, item_id, version],
+    )
+    return row is not None
+
+
+def live_claims_on_item(scope: Scope, item_id: int, now: datetime) -> list[dict[str, Any]]:
+    """Active claims on an item with whether each lease is still live."""
+    return scope.db.fetch_dicts(
+        "SELECT CAST(claim_id AS VARCHAR) AS claim_id, annotator, lease_expires_at, "
+        "lease_expires_at > ? AS live FROM claims "
+        "WHERE org_id = ? AND item_id = ? AND status = 'active'",
+        [now, scope.org_id, item_id],
+    )
+
+
+def progress(scope: Scope, per_queue: dict[str, int], now: datetime) -> dict[str, dict[str, Any]]:
+    """Per queue: item counts (pending/claimed/done from live leases), labels, per rater."""
+    if not per_queue:
+        return {}
+    queue_ids = list(per_queue)
+    needs = list(per_queue.values())
+    rows = scope.db.fetchall(
+        "WITH q AS (SELECT unnest(CAST(? AS VARCHAR[])) AS queue_id, "
+        "  unnest(CAST(? AS INTEGER[])) AS per_item), "
+        "live AS (SELECT item_id, count(*) AS n FROM claims WHERE org_id = ? "
+        "  AND status = 'active' AND lease_expires_at > ? "
+        "  AND list_contains(CAST(? AS VARCHAR[]), CAST(queue_id AS VARCHAR)) GROUP BY item_id) "
+        "SELECT CAST(i.queue_id AS VARCHAR), count(*), "
+        "  count(*) FILTER (WHERE i.done_count >= q.per_item), "
+        "  count(*) FILTER (WHERE i.done_count < q.per_item AND l.n IS NOT NULL) "
+        "FROM queue_items i JOIN q ON q.queue_id = CAST(i.queue_id AS VARCHAR) "
+        "LEFT JOIN live l ON l.item_id = i.item_id WHERE i.org_id = ? GROUP BY i.queue_id",
+        [queue_ids, needs, scope.org_id, now, queue_ids, scope.org_id],
+    )
+    out: dict[str, dict[str, Any]] = {
+        qid: {
+            "total": 0,
+            "pending": 0,
+            "claimed": 0,
+            "done": 0,
+            "annotations": 0,
+            "per_rater": [],
+        }
+        for qid in queue_ids
+    }
+    for qid, total, done, claimed in rows:
+        out[qid].update(
+            total=int(total),
+            done=int(done),
+            claimed=int(claimed),
+            pending=int(total) - int(done) - int(claimed),
+        )
+    raters = scope.db.fetchall(
+        "WITH a AS (SELECT CAST(queue_id AS VARCHAR) AS queue_id, annotator, count(*) AS n "
+        "  FROM annotations WHERE org_id = ? AND list_contains(CAST(? AS VARCHAR[]), "
+        "  CAST(queue_id AS VARCHAR)) GROUP BY ALL), "
+        "c AS (SELECT CAST(queue_id AS VARCHAR) AS queue_id, annotator, count(*) AS n "
+        "  FROM claims WHERE org_id = ? AND status = 'active' AND lease_expires_at > ? "
+        "  AND list_contains(CAST(? AS VARCHAR[]), CAST(queue_id AS VARCHAR)) GROUP BY ALL) "
+        "SELECT coalesce(a.queue_id, c.queue_id), coalesce(a.annotator, c.annotator), "
+        "  coalesce(a.n, 0), coalesce(c.n, 0) "
+        "FROM a FULL OUTER JOIN c ON a.queue_id = c.queue_id AND a.annotator = c.annotator "
+        "ORDER BY 1, 3 DESC, 2",
+        [scope.org_id, queue_ids, scope.org_id, now, queue_ids],
+    )
+    for qid, annotator, n_labels, n_claims in raters:
+        entry = out[qid]
+        entry["annotations"] += int(n_labels)
+        entry["per_rater"].append(
+            {"annotator": annotator, "annotations": int(n_labels), "claimed": int(n_claims)}
+        )
+    return out
+
+
+def items_with_stale_leases(scope: Scope, queue_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Items of a queue holding active claims whose lease has run out."""
+    return scope.db.fetch_dicts(
+        "WITH c AS (SELECT item_id, count(*) FILTER (WHERE lease_expires_at > ?) AS n_live, "
+        "  count(*) FILTER (WHERE lease_expires_at <= ?) AS n_stale FROM claims "
+        "  WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND status = 'active' "
+        "  GROUP BY item_id) "
+        "SELECT i.item_id, i.version, i.done_count, c.n_live FROM queue_items i "
+        "JOIN c ON c.item_id = i.item_id WHERE i.org_id = ? AND i.queue_id = CAST(? AS UUID) "
+        "AND c.n_stale > 0 ORDER BY i.item_id",
+        [now, now, scope.org_id, queue_id, scope.org_id, queue_id],
+    )
+
+
+def item_state(
+    scope: Scope,
+    queue_id: str,
+    annotator: str,
+    now: datetime,
+    *,
+    item_id: int | None = None,
+    trace_id: int | None = None,
+) -> dict[str, Any] | None:
+    """An item (by id or trace) with its version, the rater's active claim and others' leases."""
+    rows = scope.db.fetch_dicts(
+        "WITH i AS (SELECT item_id, trace_id, CAST(run_id AS VARCHAR) AS run_id, target_id, "
+        "  version, done_count, status FROM queue_items WHERE org_id = ? "
+        "  AND queue_id = CAST(? AS UUID) AND (item_id = ? OR trace_id = ?) "
+        "  ORDER BY item_id LIMIT 1), "
+        "c AS (SELECT c.claim_id, c.annotator, c.lease_expires_at, c.claimed_at FROM claims c "
+        "  WHERE c.org_id = ? AND c.status = 'active' AND c.item_id = (SELECT item_id FROM i)) "
+        "SELECT i.*, "
+        "  (SELECT CAST(claim_id AS VARCHAR) FROM c WHERE annotator = ? "
+        "   ORDER BY claimed_at DESC LIMIT 1) AS my_claim_id, "
+        "  (SELECT max(lease_expires_at) FROM c WHERE annotator = ?) AS my_lease_expires_at, "
+        "  (SELECT count(*) FROM c WHERE annotator <> ? AND lease_expires_at > ?) AS n_live_others "
+        "FROM i",
+        [
+            scope.org_id,
+            queue_id,
+            item_id,
+            trace_id,
+            scope.org_id,
+            annotator,
+            annotator,
+            annotator,
+            now,
+        ],
+    )
+    return rows[0] if rows else None
+
+
+def item_content(scope: Scope, item_id: int) -> dict[str, Any] | None:
+    """What a rater sees for an item: the case's text and metadata, never scores or verdicts."""
+    rows = scope.db.fetch_dicts(
+        "SELECT i.item_id, CAST(i.queue_id AS VARCHAR) AS queue_id, i.target_id, i.trace_id, "
+        "CAST(i.run_id AS VARCHAR) AS run_id, c.case_id, c.input, c.output, c.output_a, "
+        "c.output_b, c.expected, c.metadata FROM queue_items i "
+        "JOIN cases c ON c.org_id = i.org_id AND c.trace_id = i.trace_id "
+        "WHERE i.org_id = ? AND i.item_id = ?",
+        [scope.org_id, item_id],
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    row["metadata"] = json.loads(row["metadata"]) if row["metadata"] else {}
+    return row
