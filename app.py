@@ -12,6 +12,7 @@ st.set_page_config(page_title="EvalGuard", page_icon=":material/fact_check:", la
 PAGES = [
     # (file, title, icon, minimum role)
     ("pages/runs.py", "Runs", ":material/table_view:", "viewer"),
+    ("pages/alignment.py", "Alignment", ":material/balance:", "viewer"),
 ]
 
 

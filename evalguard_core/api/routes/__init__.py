@@ -2,13 +2,14 @@
 
 from evalguard_core.api.routes import annotations as annotations_routes
 from evalguard_core.api.routes import bootstrap as bootstrap_routes
-from evalguard_core.api.routes import exports, runs
+from evalguard_core.api.routes import alignment, exports, runs
 from evalguard_core.api.routes import jobs as jobs_routes
 from evalguard_core.api.routes import queues as queues_routes
 
 ROUTERS = [
     runs.router,
     exports.router,
+    alignment.router,
     bootstrap_routes.router,
     jobs_routes.router,
     queues_routes.router,

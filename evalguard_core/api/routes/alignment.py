@@ -1,0 +1,48 @@
+"""The judge alignment report over REST."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from evalguard_core import reports
+from evalguard_core.api.deps import ERROR_RESPONSES, ScopeDep, Viewer
+
+router = APIRouter(prefix="/v1/alignment", tags=["alignment"], responses=ERROR_RESPONSES)
+
+
+@router.get("", summary="Judge vs human alignment report (DESIGN §6)")
+def alignment_report(
+    scope: ScopeDep,
+    _: Viewer,
+    run_id: str,
+    judge: str,
+    queue_id: str | None = None,
+    task_id: str | None = None,
+    reference: Annotated[
+        str, Query(description="consensus, each, or a rater's name")
+    ] = "consensus",
+    label_order: Annotated[str | None, Query(description="a,b,c declares ordinal labels")] = None,
+    n_boot: Annotated[int, Query(ge=0, le=5000)] = 1000,
+    seed: int = 0,
+    fail_under: Annotated[list[str] | None, Query(description="METRIC=VALUE gates")] = None,
+    on: Annotated[str, Query(pattern="^(ci_low|point)$")] = "ci_low",
+) -> dict[str, Any]:
+    """Agreement between a judge scorer and the human labels, every metric with a 95% CI."""
+    order = [s.strip() for s in label_order.split(",")] if label_order else None
+    report = reports.build_report(
+        scope,
+        run_id=run_id,
+        judge=judge,
+        queue_id=queue_id,
+        task_id=task_id,
+        reference=reference,
+        label_order=order,
+        n_boot=n_boot,
+        seed=seed,
+    )
+    if fail_under:
+        passed, reasons = reports.gate_report(report, fail_under, on=on)
+        report["gate"] = {"passed": passed, "reasons": reasons, "on": on, "thresholds": fail_under}
+    return report

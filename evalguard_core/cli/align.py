@@ -1,0 +1,128 @@
+"""`evalguard align`: the judge alignment report, and a CI gate (exit 1 when it fails)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from evalguard_core import reports
+from evalguard_core.cli.common import add_common, open_scope
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the command."""
+    p = sub.add_parser(
+        "align",
+        help="judge vs human agreement with 95%% CIs; --fail-under gates CI (exit 1)",
+    )
+    p.add_argument("--run", required=True, help="run id")
+    p.add_argument("--judge", required=True, help="the judge's scorer name, e.g. llm_judge")
+    p.add_argument("--queue", help="only labels made in this queue (enables design weights)")
+    p.add_argument("--task", help="only labels made in this task")
+    p.add_argument(
+        "--reference", default="consensus", help="consensus (default), each, or a rater's name"
+    )
+    p.add_argument("--label-order", help="declare an order for text labels: a,b,c (ordinal)")
+    p.add_argument(
+        "--fail-under",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="fail (exit 1) when the metric's 95%% CI lower bound is below VALUE",
+    )
+    p.add_argument(
+        "--on",
+        choices=["ci_low", "point"],
+        default="ci_low",
+        help="what --fail-under compares (default: the CI lower bound)",
+    )
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
+    p.add_argument("--html", metavar="FILE", help="also write the report as HTML")
+    add_common(p)
+    p.set_defaults(handler=cmd_align)
+
+
+def _fmt(entry: dict[str, Any] | None) -> str:
+    """'0.712 [0.681, 0.741]'."""
+    if not entry or entry.get("value") is None:
+        return "n/a"
+    lo, hi = entry.get("ci_low"), entry.get("ci_high")
+    ci = f" [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else ""
+    return f"{entry['value']:.3f}{ci}"
+
+
+def text_report(report: dict[str, Any]) -> str:
+    """A readable table of the report for the terminal."""
+    lines = [
+        f"judge {report['judge']} vs {report['reference']} on n={report['n']} items "
+        f"({report['label_type']}); 95% CIs",
+    ]
+    width = max((len(k) for k in report["metrics"]), default=10)
+    for name, entry in report["metrics"].items():
+        lines.append(f"  {name.ljust(width)}  {_fmt(entry)}")
+    inter = report.get("inter_rater") or {}
+    ceiling = inter.get("human_ceiling")
+    if ceiling:
+        for side, title in (
+            ("human_human", "human ceiling (human vs human)"),
+            ("judge_human", "judge vs each human          "),
+        ):
+            part = ceiling.get(side) or {}
+            lines.append(
+                f"{title}: accuracy {_fmt(part.get('accuracy'))}, "
+                f"kappa {_fmt(part.get('cohen_kappa'))}"
+            )
+    if inter.get("fleiss_kappa"):
+        lines.append(f"  fleiss_kappa (humans)  {_fmt(inter['fleiss_kappa'])}")
+    weighted = report.get("weighted") or {}
+    if weighted.get("metrics"):
+        lines.append("design-weighted (whole run):")
+        for name, entry in weighted["metrics"].items():
+            lines.append(f"  {name.ljust(width)}  {_fmt(entry)}")
+    for warning in report.get("warnings", []):
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    """Print the report; exit 1 when a --fail-under threshold fails."""
+    order = [s.strip() for s in args.label_order.split(",")] if args.label_order else None
+    report = reports.build_report(
+        open_scope(args),
+        run_id=args.run,
+        judge=args.judge,
+        queue_id=args.queue,
+        task_id=args.task,
+        reference=args.reference,
+        label_order=order,
+        n_boot=args.n_boot,
+        seed=args.seed,
+    )
+    passed, reasons = True, []
+    if args.fail_under:
+        passed, reasons = reports.gate_report(report, args.fail_under, on=args.on)
+        report["gate"] = {
+            "passed": passed,
+            "reasons": reasons,
+            "on": args.on,
+            "thresholds": args.fail_under,
+        }
+    if args.markdown:
+        Path(args.markdown).write_text(reports.to_markdown(report), encoding="utf-8")
+    if args.html:
+        Path(args.html).write_text(reports.to_html(report), encoding="utf-8")
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print(text_report(report))
+    if not passed:
+        print(f"evalguard: gate failed: {'; '.join(reasons)}", file=sys.stderr)
+        return 1
+    if args.fail_under and not args.json:
+        print("gate passed")
+    return 0

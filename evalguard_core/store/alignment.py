@@ -1,0 +1,70 @@
+"""SQL that gathers the inputs of an alignment report: human labels, judge verdicts, design."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalguard_core.store import Scope
+
+
+def human_labels(scope: Scope, run_id: str, *, queue_id: str | None, task_id: str | None) -> Any:
+    """Long table item (trace_id), rater, label, score of the run's human annotations."""
+    return scope.db.fetch_df(
+        "SELECT trace_id AS item, annotator AS rater, label, score FROM annotations "
+        "WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
+        "AND (? IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
+        "AND (? IS NULL OR CAST(task_id AS VARCHAR) = ?) ORDER BY trace_id, annotator",
+        [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
+    )
+
+
+def judge_labels(scope: Scope, run_id: str, judge: str) -> Any:
+    """Table item (trace_id), label, score of one scorer on the run."""
+    return scope.db.fetch_df(
+        "SELECT trace_id AS item, label, score FROM scores WHERE org_id = ? "
+        "AND CAST(run_id AS VARCHAR) = ? AND scorer = ? ORDER BY trace_id",
+        [scope.org_id, run_id, judge],
+    )
+
+
+def design(scope: Scope, queue_id: str) -> Any:
+    """Strata and inclusion probabilities of a bootstrapped queue's items."""
+    return scope.db.fetch_df(
+        "SELECT trace_id AS item, stratum, inclusion_prob FROM queue_items WHERE org_id = ? "
+        "AND CAST(queue_id AS VARCHAR) = ? AND inclusion_prob IS NOT NULL",
+        [scope.org_id, queue_id],
+    )
+
+
+def scorer_names(scope: Scope, run_id: str) -> list[str]:
+    """Scorers of a run, judges (those with labels) first."""
+    rows = scope.db.fetchall(
+        "SELECT scorer, count(label) > 0 AS has_labels FROM scores WHERE org_id = ? "
+        "AND CAST(run_id AS VARCHAR) = ? GROUP BY scorer ORDER BY has_labels DESC, scorer",
+        [scope.org_id, run_id],
+    )
+    return [r[0] for r in rows]
+
+
+def disagreements(
+    scope: Scope,
+    run_id: str,
+    judge: str,
+    *,
+    queue_id: str | None,
+    task_id: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Cases where a human label differs from the judge's label, with the case text."""
+    return scope.db.fetch_dicts(
+        "SELECT c.trace_id, c.case_id, c.input, c.output, c.output_a, c.output_b, c.expected, "
+        "s.label AS judge_label, a.annotator, a.label AS human_label, a.comment "
+        "FROM annotations a JOIN scores s ON s.trace_id = a.trace_id AND s.scorer = ? "
+        "AND s.org_id = a.org_id JOIN cases c ON c.trace_id = a.trace_id AND c.org_id = a.org_id "
+        "WHERE a.org_id = ? AND CAST(a.run_id AS VARCHAR) = ? "
+        "AND (? IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) "
+        "AND (? IS NULL OR CAST(a.task_id AS VARCHAR) = ?) "
+        "AND a.label IS NOT NULL AND s.label IS NOT NULL AND lower(a.label) <> lower(s.label) "
+        "ORDER BY c.trace_id, a.annotator LIMIT ?",
+        [judge, scope.org_id, run_id, queue_id, queue_id, task_id, task_id, limit],
+    )
