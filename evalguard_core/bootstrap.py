@@ -86,6 +86,7 @@ class _Resolved:
     lo: float | None  # range of the stratifying variable (outer bounds of the strata)
     hi: float | None
     hist_hi: float | None  # upper end of the histogram (latency: p99, so the tail stays readable)
+    complete: bool = True  # every case has the variable's value (lets the store skip a join)
 
 
 def _resolve(scope: Scope, p: BootstrapParams) -> _Resolved:
@@ -125,7 +126,8 @@ def _resolve(scope: Scope, p: BootstrapParams) -> _Resolved:
             )
         stats = sql.score_stats(scope, run_id, scorer)
         spec = sampling.score_spec(scorer, p.edges, stats)
-        return _Resolved(queue, run, spec, stats["min"], stats["max"], stats["max"])
+        complete = stats["n"] == run["cases"]
+        return _Resolved(queue, run, spec, stats["min"], stats["max"], stats["max"], complete)
     if p.stratify_by == "latency":
         stats = sql.latency_stats(scope, run_id)
         if not stats["n"]:
@@ -139,6 +141,7 @@ def _resolve(scope: Scope, p: BootstrapParams) -> _Resolved:
     if p.stratify_by == "scorer":
         kinds = sql.scorer_kinds(scope, run_id)
         labelled = [k["scorer"] for k in kinds if k["n_labels"]]
+        n_labels = {k["scorer"]: k["n_labels"] for k in kinds}
         scorer = p.scorer or sampling.default_label_scorer(labelled)
         if scorer is None:
             raise ValidationError(
@@ -153,13 +156,16 @@ def _resolve(scope: Scope, p: BootstrapParams) -> _Resolved:
                 details={"field": "scorer", "value": scorer, "choices": labelled},
             )
         spec = sampling.label_spec(scorer, sql.label_values(scope, run_id, scorer))
-        return _Resolved(queue, run, spec, None, None, None)
+        complete = n_labels[scorer] == run["cases"]
+        return _Resolved(queue, run, spec, None, None, None, complete)
     return _Resolved(queue, run, sampling.none_spec(), None, None, None)
 
 
 def _plan(scope: Scope, p: BootstrapParams, r: _Resolved) -> Plan:
     """Populations per stratum (eligible cases only) and the allocation."""
-    populations = sql.stratum_populations(scope, r.run["run_id"], r.queue["queue_id"], r.spec)
+    populations = sql.stratum_populations(
+        scope, r.run["run_id"], r.queue["queue_id"], r.spec, complete=r.complete
+    )
     return sampling.build_plan(r.spec, populations, p.sample_count, p.allocation, lo=r.lo, hi=r.hi)
 
 
@@ -200,18 +206,24 @@ def preview(scope: Scope, **params: Any) -> dict[str, Any]:
     plan = _plan(scope, p, r)
     queued = sql.queued_from_run(scope, r.queue["queue_id"], r.run["run_id"])
     out = _describe(p, r, plan, queued)
-    out["histogram"] = sql.histogram(scope, r.run["run_id"], r.spec, r.lo, r.hist_hi)
+    out["histogram"] = sql.histogram(
+        scope, r.run["run_id"], r.spec, r.lo, r.hist_hi, complete=r.complete
+    )
     return out
 
 
-def _work(scope: Scope, p: BootstrapParams, job_id: str, actor: str | None) -> jobs.Work:
+def _work(
+    scope: Scope, p: BootstrapParams, r: _Resolved, job_id: str, actor: str | None
+) -> jobs.Work:
     """The job body: plan and draw in one transaction under the queue's write lock."""
 
     def work(progress: jobs.ProgressFn) -> dict[str, Any]:
         progress(0.1)
-        r = _resolve(scope, p)
-        progress(0.3)
         queue_id, run_id = r.queue["queue_id"], r.run["run_id"]
+        # Resolved (and validated) when the job was accepted; the ids must still exist.
+        require_queue(scope, queue_id)
+        require_run(scope, run_id)
+        progress(0.3)
         # The queue's write lock (shared with manual adds) keeps two writers from both
         # inserting a case neither saw in the queue: queue_items has no unique index (ADR 0002).
         with queue_write_lock(queue_id), scope.db.atomic():
@@ -222,6 +234,7 @@ def _work(scope: Scope, p: BootstrapParams, job_id: str, actor: str | None) -> j
                 queue_id=queue_id,
                 target_type=r.queue["target_type"],
                 spec=r.spec,
+                complete=r.complete,
                 allocations=plan.allocations(),
                 inclusion_probs=plan.inclusion_probs(),
                 seed=p.seed,
@@ -252,21 +265,21 @@ def _work(scope: Scope, p: BootstrapParams, job_id: str, actor: str | None) -> j
 
 def _prepare(
     scope: Scope, created_by: str | None, params: dict[str, Any]
-) -> tuple[BootstrapParams, str]:
+) -> tuple[BootstrapParams, _Resolved, str]:
     """Validate against the store (so errors come before the job exists) and record the job."""
     p = check_params(**params)
-    _resolve(scope, p)
+    r = _resolve(scope, p)
     if p.seed is None:
         # A drawn seed is recorded on the job, so any bootstrap can be reproduced.
         p = BootstrapParams(**{**asdict(p), "seed": secrets.randbelow(2**31)})
     job_id = jobs.create_job(scope, JOB_KIND, p.to_dict(), created_by)
-    return p, job_id
+    return p, r, job_id
 
 
 def start_bootstrap(scope: Scope, *, created_by: str | None = None, **params: Any) -> str:
     """Validate, record a job and run it in the background; returns the job id at once."""
-    p, job_id = _prepare(scope, created_by, params)
-    jobs.submit(scope, job_id, _work(scope, p, job_id, created_by))
+    p, r, job_id = _prepare(scope, created_by, params)
+    jobs.submit(scope, job_id, _work(scope, p, r, job_id, created_by))
     return job_id
 
 
@@ -278,8 +291,8 @@ def run_bootstrap(
     **params: Any,
 ) -> dict[str, Any]:
     """The same job run on this thread (the CLI); returns its result or raises its error."""
-    p, job_id = _prepare(scope, created_by, params)
-    inner = _work(scope, p, job_id, created_by)
+    p, r, job_id = _prepare(scope, created_by, params)
+    inner = _work(scope, p, r, job_id, created_by)
 
     def work(progress: jobs.ProgressFn) -> dict[str, Any]:
         def report(fraction: float) -> None:

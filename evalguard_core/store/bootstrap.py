@@ -37,50 +37,57 @@ def _fetchall(scope: Scope, sql: str, params: dict[str, Any]) -> list[tuple]:
     return scope.db.fetchall(sql, _bound(sql, params))
 
 
-def _variable(spec: StrataSpec) -> tuple[str, str]:
-    """(join clause, value expression) for the spec's stratifying variable."""
+def _source_sql(spec: StrataSpec, complete: bool) -> tuple[str, dict[str, Any]]:
+    """A SELECT of (trace_id, v, stratum) over all of the run's cases, and its parameters.
+
+    When every case has the scorer's value (`complete`), reading the scores table alone is
+    enough, which avoids joining a million cases; otherwise cases are left-joined so cases
+    without a value land in the missing stratum.
+    """
+    params: dict[str, Any] = {"missing": MISSING, "scorer": spec.scorer}
+    run_filter = "org_id = CAST($org AS UUID) AND run_id = CAST($run AS UUID)"
     if spec.strategy in ("score", "scorer"):
-        join = (
-            "LEFT JOIN scores s ON s.org_id = c.org_id AND s.run_id = c.run_id "
-            "AND s.trace_id = c.trace_id AND s.scorer = $scorer"
+        column = "score" if spec.strategy == "score" else "label"
+        valid = f"{column} IS NOT NULL" + (" AND NOT isnan(score)" if column == "score" else "")
+        scored = (
+            f"SELECT trace_id, {column} AS v FROM scores WHERE {run_filter} AND scorer = $scorer"
         )
-        return join, "s.score" if spec.strategy == "score" else "s.label"
-    if spec.strategy == "latency":
-        return "", "c.latency_ms"
-    return "", "NULL"
+        if complete:
+            rows = f"({scored} AND {valid}) c"
+        else:
+            rows = (
+                f"(SELECT c.trace_id, s.v FROM cases c LEFT JOIN ({scored} AND {valid}) s "
+                "ON s.trace_id = c.trace_id WHERE c.org_id = CAST($org AS UUID) "
+                "AND c.run_id = CAST($run AS UUID)) c"
+            )
+    elif spec.strategy == "latency":
+        rows = f"(SELECT trace_id, latency_ms AS v FROM cases WHERE {run_filter}) c"
+    else:
+        rows = f"(SELECT trace_id, NULL AS v FROM cases WHERE {run_filter}) c"
+    stratum = _stratum_sql(spec, params)
+    return f"SELECT c.trace_id, c.v, {stratum} AS stratum FROM {rows}", params
 
 
-def _stratum_sql(spec: StrataSpec) -> tuple[str, dict[str, Any]]:
-    """The CASE expression naming each case's stratum, with its parameters."""
-    params: dict[str, Any] = {"missing": MISSING}
-    join, value = _variable(spec)
-    if spec.scorer is not None:
-        params["scorer"] = spec.scorer
+def _stratum_sql(spec: StrataSpec, params: dict[str, Any]) -> str:
+    """The expression naming a row's stratum from its value `c.v` (adds its parameters)."""
     if spec.strategy == "none":
         params["all"] = spec.names[0]
-        return "$all", params
+        return "$all"
     if spec.strategy == "scorer":
-        return f"coalesce({value}, $missing)", params
-    whens = [f"WHEN {value} IS NULL OR isnan({value}) THEN $missing"]
+        return "coalesce(c.v, $missing)"
+    whens = ["WHEN c.v IS NULL OR isnan(c.v) THEN $missing"]
     for i, edge in enumerate(spec.edges):
         params[f"e{i}"] = float(edge)
         params[f"n{i}"] = spec.names[i]
-        whens.append(f"WHEN {value} < $e{i} THEN $n{i}")
+        whens.append(f"WHEN c.v < $e{i} THEN $n{i}")
     params["nlast"] = spec.names[len(spec.edges)]
-    return f"CASE {' '.join(whens)} ELSE $nlast END", params
+    return f"CASE {' '.join(whens)} ELSE $nlast END"
 
 
-def _population_sql(spec: StrataSpec) -> tuple[str, dict[str, Any]]:
-    """A SELECT of (trace_id, case_id, run_id, stratum) over the eligible cases."""
-    join, _ = _variable(spec)
-    stratum, params = _stratum_sql(spec)
-    sql = (
-        f"SELECT c.trace_id, c.case_id, c.run_id, {stratum} AS stratum FROM cases c {join} "
-        "WHERE c.org_id = CAST($org AS UUID) AND c.run_id = CAST($run AS UUID) "
-        "AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.org_id = c.org_id "
-        "AND q.queue_id = CAST($queue AS UUID) AND q.trace_id = c.trace_id)"
-    )
-    return sql, params
+_QUEUED = (
+    "SELECT trace_id FROM queue_items WHERE org_id = CAST($org AS UUID) "
+    "AND queue_id = CAST($queue AS UUID)"
+)
 
 
 def scorer_kinds(scope: Scope, run_id: str) -> list[dict[str, Any]]:
@@ -104,15 +111,26 @@ def label_values(scope: Scope, run_id: str, scorer: str) -> list[str]:
 
 
 def score_stats(scope: Scope, run_id: str, scorer: str) -> dict[str, Any]:
-    """Count, range and terciles (observed values) of one scorer's scores over the whole run."""
-    rows = scope.db.fetch_dicts(
-        "SELECT count(score) AS n, min(score) AS min, max(score) AS max, "
-        "quantile_disc(score, 1 / 3) AS t1, quantile_disc(score, 2 / 3) AS t2 FROM scores "
+    """Count, range and terciles (observed values) of one scorer's scores over the whole run.
+
+    Terciles are only computed when the scores leave [0, 1] (the only case that uses them).
+    """
+    where = (
         "WHERE org_id = CAST(? AS UUID) AND run_id = CAST(? AS UUID) AND scorer = ? "
-        "AND score IS NOT NULL AND NOT isnan(score)",
-        [scope.org_id, run_id, scorer],
+        "AND score IS NOT NULL AND NOT isnan(score)"
     )
-    return rows[0]
+    params = [scope.org_id, run_id, scorer]
+    stats = scope.db.fetch_dicts(
+        f"SELECT count(score) AS n, min(score) AS min, max(score) AS max FROM scores {where}",
+        params,
+    )[0]
+    stats["t1"] = stats["t2"] = None
+    if stats["n"] and not (stats["min"] >= 0.0 and stats["max"] <= 1.0):
+        stats["t1"], stats["t2"] = scope.db.fetchone(
+            f"SELECT quantile_disc(score, 1 / 3), quantile_disc(score, 2 / 3) FROM scores {where}",
+            params,
+        )
+    return stats
 
 
 def latency_stats(scope: Scope, run_id: str) -> dict[str, Any]:
@@ -139,16 +157,30 @@ def queued_from_run(scope: Scope, queue_id: str, run_id: str) -> int:
 
 
 def stratum_populations(
-    scope: Scope, run_id: str, queue_id: str, spec: StrataSpec
+    scope: Scope, run_id: str, queue_id: str, spec: StrataSpec, *, complete: bool
 ) -> dict[str, int]:
-    """{stratum: N_h} over the run's cases that are not in the queue yet."""
-    pop, params = _population_sql(spec)
-    rows = _fetchall(
-        scope,
-        f"SELECT stratum, count(*) FROM ({pop}) GROUP BY stratum",
-        {**params, "org": scope.org_id, "run": run_id, "queue": queue_id},
-    )
-    return {name: int(n) for name, n in rows}
+    """{stratum: N_h} over the run's cases that are not in the queue yet.
+
+    Counted as the run's strata minus the queued cases' strata, so the common case (nothing of
+    this run queued yet) never needs an anti-join over the whole run.
+    """
+    src, params = _source_sql(spec, complete)
+    params = {**params, "org": scope.org_id, "run": run_id, "queue": queue_id}
+    counts = {
+        name: int(n)
+        for name, n in _fetchall(
+            scope, f"SELECT stratum, count(*) FROM ({src}) GROUP BY stratum", params
+        )
+    }
+    if queued_from_run(scope, queue_id, run_id):
+        queued = _fetchall(
+            scope,
+            f"SELECT stratum, count(*) FROM ({src}) WHERE trace_id IN ({_QUEUED}) GROUP BY stratum",
+            params,
+        )
+        for name, n in queued:
+            counts[name] -= int(n)
+    return {name: n for name, n in counts.items() if n > 0}
 
 
 def histogram(
@@ -157,6 +189,8 @@ def histogram(
     spec: StrataSpec,
     lo: float | None,
     hi: float | None,
+    *,
+    complete: bool,
     bins: int = HISTOGRAM_BINS,
 ) -> list[dict[str, Any]]:
     """Bins of the stratifying variable over the whole run, split by stratum (for colouring).
@@ -166,16 +200,11 @@ def histogram(
     """
     if spec.strategy == "none":
         return []
-    join, value = _variable(spec)
-    stratum, params = _stratum_sql(spec)
+    src, params = _source_sql(spec, complete)
     params = {**params, "org": scope.org_id, "run": run_id}
-    where = "c.org_id = CAST($org AS UUID) AND c.run_id = CAST($run AS UUID)"
     if spec.strategy == "scorer":
         rows = _fetchall(
-            scope,
-            f"SELECT {stratum} AS stratum, count(*) FROM cases c {join} WHERE {where} "
-            "GROUP BY ALL ORDER BY stratum",
-            params,
+            scope, f"SELECT stratum, count(*) FROM ({src}) GROUP BY ALL ORDER BY stratum", params
         )
         return [{"value": name, "stratum": name, "count": int(n)} for name, n in rows]
     if lo is None or hi is None:
@@ -184,9 +213,9 @@ def histogram(
     nbins = bins if hi > lo else 1
     rows = _fetchall(
         scope,
-        f"SELECT greatest(least(CAST(floor(({value} - $lo) / $width) AS BIGINT), $last), 0) AS b, "
-        f"{stratum} AS stratum, count(*) FROM cases c {join} WHERE {where} "
-        f"AND {value} IS NOT NULL AND NOT isnan({value}) GROUP BY ALL ORDER BY b, stratum",
+        "SELECT greatest(least(CAST(floor((v - $lo) / $width) AS BIGINT), $last), 0) AS b, "
+        f"stratum, count(*) FROM ({src}) WHERE v IS NOT NULL AND NOT isnan(v) "
+        "GROUP BY ALL ORDER BY b, stratum",
         {**params, "lo": lo, "width": width, "last": nbins - 1},
     )
     return [
@@ -207,6 +236,7 @@ def insert_sample(
     queue_id: str,
     target_type: str,
     spec: StrataSpec,
+    complete: bool,
     allocations: dict[str, int],
     inclusion_probs: dict[str, float],
     seed: int,
@@ -215,36 +245,45 @@ def insert_sample(
     """Draw n_h cases per stratum (seeded hash order) into the queue; returns added per stratum.
 
     The caller holds the transaction. `hash(trace_id, seed)` gives every case a fixed pseudo-
-    random rank for a seed, so the same seed, run and queue state draw the same cases.
+    random rank for a seed, so the same seed, run and queue state draw the same cases: the
+    n_h eligible cases of lowest rank. `min_by(…, k)` keeps only the k lowest per stratum (a
+    top-k, not a sort of the run); k leaves room for cases skipped because they are queued.
     """
     names = [k for k, v in allocations.items() if v > 0]
     if not names:
         return {}
-    pop, params = _population_sql(spec)
+    src, params = _source_sql(spec, complete)
+    k = max(allocations[n] for n in names) + queued_from_run(scope, queue_id, run_id)
     target = _TARGET_EXPR[target_type]
     rows = _fetchall(
         scope,
         "INSERT INTO queue_items (item_id, queue_id, org_id, trace_id, run_id, target_id, status, "
         "version, done_count, position, stratum, inclusion_prob, job_id, added_at) "
-        f"WITH pop AS ({pop}), "
+        f"WITH src AS ({src}), "
         "alloc AS (SELECT unnest($names) AS stratum, unnest($sizes) AS n_h, "
         "unnest($probs) AS pi), "
-        "drawn AS (SELECT p.*, a.pi FROM pop p JOIN alloc a ON a.stratum = p.stratum "
-        "QUALIFY row_number() OVER (PARTITION BY p.stratum "
-        "ORDER BY hash(p.trace_id, $seed), p.trace_id) <= a.n_h) "
+        "top AS (SELECT stratum, min_by(trace_id, hash(trace_id, $seed), $k) AS ids FROM src "
+        "WHERE list_contains($names, stratum) GROUP BY stratum), "
+        "cand AS (SELECT stratum, unnest(ids) AS trace_id FROM top), "
+        "fresh AS (SELECT c.trace_id, c.stratum, a.n_h, a.pi FROM cand c "
+        f"JOIN alloc a ON a.stratum = c.stratum WHERE c.trace_id NOT IN ({_QUEUED})), "
+        "drawn AS (SELECT * FROM fresh QUALIFY row_number() OVER (PARTITION BY stratum "
+        "ORDER BY hash(trace_id, $seed), trace_id) <= n_h) "
         "SELECT nextval('queue_item_id_seq'), CAST($queue AS UUID), CAST($org AS UUID), "
-        f"c.trace_id, c.run_id, {target}, 'pending', 0, 0, random(), c.stratum, c.pi, "
-        "CAST($job AS UUID), $now FROM drawn c ORDER BY c.trace_id "
-        "RETURNING stratum",
+        f"c.trace_id, c.run_id, {target}, 'pending', 0, 0, random(), d.stratum, d.pi, "
+        "CAST($job AS UUID), $now FROM drawn d JOIN cases c ON c.trace_id = d.trace_id "
+        "AND c.org_id = CAST($org AS UUID) AND c.run_id = CAST($run AS UUID) "
+        "ORDER BY c.trace_id RETURNING stratum",
         {
             **params,
             "org": scope.org_id,
             "run": run_id,
             "queue": queue_id,
             "names": names,
-            "sizes": [int(allocations[k]) for k in names],
-            "probs": [float(inclusion_probs[k]) for k in names],
+            "sizes": [int(allocations[n]) for n in names],
+            "probs": [float(inclusion_probs[n]) for n in names],
             "seed": int(seed),
+            "k": int(k),
             "job": job_id,
             "now": scope.now(),
         },
