@@ -104,25 +104,45 @@ def create_annotation(
         )
     label, score, comment = _clean_value(queue, target_type, label, score, comment)
     raw = str(target_id).strip()
+    with rater_lock(scope.org_id, annotator):
+        if queue is None:
+            case = _resolve_one(scope, target_type, raw)
+            return _free_standing(
+                scope, _row(case, target_type, annotator, source, label, score, comment)
+            )
+        return _in_queue(scope, queue, raw, annotator, source, label, score, comment)
+
+
+def _resolve_one(scope: Scope, target_type: str, raw: str) -> dict[str, Any]:
+    """The case a target id names, or ValidationError naming `target_id`."""
     try:
-        case = resolve_targets(scope, target_type, [raw])[raw]
+        return resolve_targets(scope, target_type, [raw])[raw]
     except ValidationError as exc:
         exc.details = {**(exc.details or {}), "field": "target_id"}
         raise
-    value = {"label": label, "score": score, "comment": comment}
-    row = {
+
+
+def _row(
+    case: dict[str, Any],
+    target_type: str,
+    annotator: str,
+    source: str,
+    label: str | None,
+    score: float | None,
+    comment: str | None,
+) -> dict[str, Any]:
+    """The annotation row for a resolved case."""
+    return {
         "run_id": case["run_id"],
         "trace_id": case["trace_id"],
         "target_type": target_type,
-        "target_id": canonical_target_id(target_type, case),
+        "target_id": case.get("target_id") or canonical_target_id(target_type, case),
         "annotator": annotator,
         "source": source,
-        **value,
+        "label": label,
+        "score": score,
+        "comment": comment,
     }
-    with rater_lock(scope.org_id, annotator):
-        if queue is None:
-            return _free_standing(scope, row)
-        return _in_queue(scope, queue, row)
 
 
 def _relabel(scope: Scope, existing: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
@@ -167,27 +187,41 @@ def _free_standing(scope: Scope, row: dict[str, Any]) -> dict[str, Any]:
     return {"success": True, "annotation_id": annotation_id, "updated": False}
 
 
-def _in_queue(scope: Scope, queue: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+def _in_queue(
+    scope: Scope,
+    queue: dict[str, Any],
+    raw: str,
+    annotator: str,
+    source: str,
+    label: str | None,
+    score: float | None,
+    comment: str | None,
+) -> dict[str, Any]:
     """A label on a queue item: completes the rater's lease and counts towards done."""
     qid = queue["queue_id"]
     per_item = queue["annotations_per_item"]
+    trace_id = int(raw) if raw.isdigit() else None
     for attempt in range(MAX_ATTEMPTS):
+        # Items store the canonical target id, so a queue label needs no separate resolve.
         state = items_sql.item_state(
-            scope, qid, row["annotator"], scope.now(), trace_id=row["trace_id"]
+            scope, qid, annotator, scope.now(), trace_id=trace_id, target_id=raw
         )
+        if state is None and trace_id is None:
+            # Another spelling of the target (e.g. upper-case run id): resolve it to its trace.
+            case = _resolve_one(scope, queue["target_type"], raw)  # raises for unknown ids
+            trace_id = case["trace_id"]
+            state = items_sql.item_state(scope, qid, annotator, scope.now(), trace_id=trace_id)
         if state is None:
+            case = _resolve_one(scope, queue["target_type"], raw)
             raise ValidationError(
-                f"target {row['target_id']} is not an item of queue {qid}",
+                f"target {canonical_target_id(queue['target_type'], case)} is not an item of "
+                f"queue {qid}",
                 details={"field": "target_id", "queue_id": qid},
             )
-        existing = sql.find_own(
-            scope,
-            annotator=row["annotator"],
-            trace_id=row["trace_id"],
-            target_type=row["target_type"],
-            queue_id=qid,
-        )
+        row = _row(state, queue["target_type"], annotator, source, label, score, comment)
+        existing = sql.find_in_queue(scope, qid, annotator, state["trace_id"])
         if existing is not None:
+            existing["queue_id"] = qid
             with scope.db.atomic():
                 return _relabel(scope, existing, row)
         done = state["done_count"] + 1

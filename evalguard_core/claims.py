@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -61,22 +62,14 @@ def claim_next(
     """Lease the next item this rater may label (its held one if any); 409 when none is left."""
     queue = require_queue(scope, queue_id)
     qid = queue["queue_id"]
+    k = k or CANDIDATES_K
     with rater_lock(scope.org_id, annotator):
-        held = claims_sql.held_claim(scope, qid, annotator, scope.now())
-        if held is not None:
-            return _claimed(
-                scope, queue, held["item_id"], held["claim_id"], held["lease_expires_at"]
-            )
         for attempt in range(MAX_ATTEMPTS):
             now = scope.now()
-            found = items_sql.candidates(
-                scope,
-                qid,
-                annotator,
-                per_item=queue["annotations_per_item"],
-                now=now,
-                limit=k or CANDIDATES_K,
-            )
+            held, found = _candidates(scope, queue, annotator, now, k)
+            if held is not None:
+                item = items_sql.find_item(scope, qid, item_id=held["item_id"])
+                return _claimed(scope, queue, item, held["claim_id"], held["lease_expires_at"])
             if not found:
                 raise ConflictError(NOTHING_LEFT, details={"queue_id": qid})
             # Items the rater skipped sort last; only fall back to them when nothing else is free.
@@ -85,12 +78,56 @@ def claim_next(
             for cand in fresh:
                 got = _try_claim(scope, queue, cand, annotator, now)
                 if got is not None:
-                    return _claimed(scope, queue, cand["item_id"], *got)
+                    return _claimed(scope, queue, cand, *got)
             backoff(attempt)
     raise ConflictError(
         "the queue is very busy right now; try again in a moment",
         details={"queue_id": qid, "retryable": True},
     )
+
+
+def _candidates(
+    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime, k: int
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(the rater's live lease or None, up to k items it may claim with their live counts)."""
+    qid = queue["queue_id"]
+    per_item = queue["annotations_per_item"]
+    live: Counter[int] = Counter()
+    stale: Counter[int] = Counter()
+    skipped: set[int] = set()
+    held = None
+    # One snapshot: the live counts must belong to the versions the CAS will compare.
+    with scope.db.atomic():
+        for c in items_sql.queue_claims_for(scope, qid, annotator):
+            mine = c["annotator"] == annotator
+            if c["status"] != "active":
+                skipped.add(c["item_id"])
+            elif c["lease_expires_at"] > now:
+                live[c["item_id"]] += 1
+                if mine and (held is None or c["claimed_at"] < held["claimed_at"]):
+                    held = c
+            else:
+                stale[c["item_id"]] += 1
+                if mine:
+                    skipped.add(c["item_id"])
+        if held is not None:
+            return held, []
+        rows = items_sql.free_items(
+            scope,
+            qid,
+            annotator,
+            per_item=per_item,
+            exclude=[],
+            last=sorted(skipped),
+            limit=k + len(live),
+        )
+    found = []
+    for row in rows:
+        if row["done_count"] + live[row["item_id"]] < per_item:
+            row["n_live"] = live[row["item_id"]]
+            row["n_stale"] = stale[row["item_id"]]
+            found.append(row)
+    return None, found[:k]
 
 
 def _try_claim(
@@ -142,18 +179,27 @@ def _expire_on_item(scope: Scope, queue_id: str, item_id: int, now: datetime, *,
 
 
 def _claimed(
-    scope: Scope, queue: dict[str, Any], item_id: int, claim_id: str, expires: datetime
+    scope: Scope, queue: dict[str, Any], item: dict[str, Any], claim_id: str, expires: datetime
 ) -> dict[str, Any]:
     """The claim answer: the item's content (no scores, no judge verdict) and its lease."""
-    item = items_sql.item_content(scope, item_id)
-    if item is None:  # the case was deleted under us; should not happen with append-only runs
-        raise NotFoundError(f"item {item_id} has no case", details={"item_id": item_id})
-    item.update(
-        target_type=queue["target_type"],
-        claim_id=claim_id,
-        lease_expires_at=expires,
-    )
-    return {"success": True, "item": item, "lease_expires_at": expires}
+    content = items_sql.case_content(scope, item["trace_id"])
+    if content is None:  # runs are append-only, so an item always has its case
+        raise NotFoundError(f"item {item['item_id']} has no case", details=item["item_id"])
+    return {
+        "success": True,
+        "item": {
+            "item_id": item["item_id"],
+            "queue_id": queue["queue_id"],
+            "target_id": item["target_id"],
+            "target_type": queue["target_type"],
+            "trace_id": item["trace_id"],
+            "run_id": item["run_id"],
+            **content,
+            "claim_id": claim_id,
+            "lease_expires_at": expires,
+        },
+        "lease_expires_at": expires,
+    }
 
 
 def _require_item(scope: Scope, queue_id: str, item_id: int, annotator: str) -> dict[str, Any]:

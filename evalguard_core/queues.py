@@ -79,12 +79,29 @@ def create_queue(scope: Scope, *, created_by: str | None = None, **settings: Any
     return get_queue(scope, queue_id)
 
 
+# Queue settings are read on every claim and label; the one server process is the only writer
+# of settings (update_queue), so an in-process cache invalidated there stays exact.
+_settings_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+_SETTINGS_CACHE_MAX = 4096
+
+
+def _cache_key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
+    """Cache key: the store file, the organization and the queue."""
+    return (str(scope.store.path), scope.org_id, str(queue_id))
+
+
 def require_queue(scope: Scope, queue_id: str) -> dict[str, Any]:
-    """The queue, or NotFoundError naming the id."""
-    queue = sql.get_queue(scope, str(queue_id))
+    """The queue's settings (a fresh copy), or NotFoundError naming the id."""
+    key = _cache_key(scope, queue_id)
+    queue = _settings_cache.get(key)
     if queue is None:
-        raise NotFoundError(f"queue {queue_id} not found", details={"queue_id": str(queue_id)})
-    return queue
+        queue = sql.get_queue(scope, str(queue_id))
+        if queue is None:
+            raise NotFoundError(f"queue {queue_id} not found", details={"queue_id": str(queue_id)})
+        if len(_settings_cache) >= _SETTINGS_CACHE_MAX:
+            _settings_cache.clear()
+        _settings_cache[key] = queue
+    return {**queue, "label_options": list(queue["label_options"])}
 
 
 def list_queues(scope: Scope) -> list[dict[str, Any]]:
@@ -137,6 +154,8 @@ def update_queue(
     checked = _check_settings(merged)
     diff = {k: checked[k] for k in changes if checked[k] != queue[k]}
     if diff:
+        _settings_cache.pop(_cache_key(scope, queue["queue_id"]), None)
+        _settings_cache.pop(_cache_key(scope, queue_id), None)
         with scope.db.atomic():
             sql.update_queue(scope, queue["queue_id"], diff)
             events_sql.append_event(
@@ -146,6 +165,8 @@ def update_queue(
                 queue_id=queue["queue_id"],
                 payload={"old": {k: queue[k] for k in diff}, "new": diff},
             )
+        _settings_cache.pop(_cache_key(scope, queue["queue_id"]), None)
+        _settings_cache.pop(_cache_key(scope, queue_id), None)
     return get_queue(scope, queue["queue_id"])
 
 

@@ -33,6 +33,19 @@ def find_own(
     return rows[0] if rows else None
 
 
+def find_in_queue(
+    scope: Scope, queue_id: str, annotator: str, trace_id: int
+) -> dict[str, Any] | None:
+    """The rater's label on a trace in a queue, if any."""
+    rows = scope.db.fetch_dicts(
+        "SELECT CAST(annotation_id AS VARCHAR) AS annotation_id, item_id, label, score, comment "
+        "FROM annotations WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND annotator = ? "
+        "AND trace_id = ? ORDER BY created_at LIMIT 1",
+        [scope.org_id, queue_id, annotator, trace_id],
+    )
+    return rows[0] if rows else None
+
+
 def insert_annotation(scope: Scope, row: dict[str, Any]) -> str:
     """Insert a new annotation; returns its id."""
     annotation_id = str(uuid.uuid4())

@@ -1,0 +1,154 @@
+"""A small Python client for the EvalGuard REST API.
+
+from evalguard_core.client import EvalGuard
+eg = EvalGuard(api_key="eg_...", base_url="http://127.0.0.1:8501")
+item = eg.claim_next(queue_id)["item"]
+eg.annotate(target_id=item["target_id"], target_type=item["target_type"],
+            label="pass", queue_id=queue_id)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from evalguard_core.errors import (
+    AuthenticationError,
+    ConflictError,
+    EvalGuardError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ValidationError,
+)
+
+_BY_STATUS: dict[int, type[EvalGuardError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+}
+
+
+class EvalGuard:
+    """Client bound to one server and one API key (the key's name is the label's annotator)."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = "http://127.0.0.1:8501",
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> EvalGuard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """Call `path` (relative to base_url, e.g. "/api/v1/annotations/queue"); JSON or raise."""
+        response = self._http.request(method.upper(), path, json=body, params=params)
+        if response.status_code >= 400:
+            raise _error_from(response)
+        return response.json() if response.content else None
+
+    # -- typed helpers ----------------------------------------------------------------------
+    def create_queue(self, name: str, target_type: str = "eval_case", **settings: Any) -> dict:
+        """Create a queue (admin key); returns its settings with `queue_id`."""
+        return self.request(
+            "POST",
+            "/api/v1/annotations/queues",
+            {"name": name, "target_type": target_type, **settings},
+        )
+
+    def get_queue(self, queue_id: str) -> dict:
+        """A queue with its progress."""
+        return self.request("GET", f"/api/v1/annotations/queues/{queue_id}")
+
+    def add_items(self, queue_id: str, target_ids: list[str | int]) -> dict:
+        """Bulk add targets (admin key): `{"added": n, "duplicates": m}`."""
+        return self.request(
+            "POST",
+            "/api/v1/annotations/queues/items",
+            {"queue_id": queue_id, "target_ids": list(target_ids)},
+        )
+
+    def claim_next(self, queue_id: str) -> dict:
+        """Claim the next item: `{"item": {...}, "lease_expires_at": ...}`; 409 if none left."""
+        return self.request("POST", "/api/v1/annotations/queue", {"queue_id": queue_id})
+
+    def annotate(
+        self,
+        target_id: str | int,
+        target_type: str,
+        *,
+        label: str | None = None,
+        score: float | None = None,
+        comment: str | None = None,
+        queue_id: str | None = None,
+    ) -> dict:
+        """Label a target: `{"success": true, "annotation_id": ...}`."""
+        body: dict[str, Any] = {"target_id": target_id, "target_type": target_type}
+        for key, value in (
+            ("label", label),
+            ("score", score),
+            ("comment", comment),
+            ("queue_id", queue_id),
+        ):
+            if value is not None:
+                body[key] = value
+        return self.request("POST", "/api/v1/annotations", body)
+
+    def release(self, queue_id: str, item_id: int) -> dict:
+        """Give back (skip) your lease on an item."""
+        return self.request(
+            "POST", "/api/v1/annotations/queue/release", {"queue_id": queue_id, "item_id": item_id}
+        )
+
+    def heartbeat(self, queue_id: str, item_id: int) -> dict:
+        """Extend your lease on an item."""
+        return self.request(
+            "POST",
+            "/api/v1/annotations/queue/heartbeat",
+            {"queue_id": queue_id, "item_id": item_id},
+        )
+
+
+def _error_from(response: httpx.Response) -> EvalGuardError:
+    """The exception for an error response, carrying the server's message and details."""
+    try:
+        err = response.json().get("error", {})
+    except ValueError:
+        err = {}
+    message = err.get("message") or f"HTTP {response.status_code}"
+    details = err.get("details")
+    if response.status_code == 429:
+        retry = float(response.headers.get("Retry-After", "1"))
+        return RateLimitedError(message, retry_after=retry, details=details)
+    cls = _BY_STATUS.get(response.status_code, EvalGuardError)
+    exc = cls(message, details=details)
+    if cls is EvalGuardError:
+        exc.http_status = response.status_code
+    return exc
