@@ -13,6 +13,7 @@ PAGES = [
     # (file, title, icon, minimum role)
     ("pages/runs.py", "Runs", ":material/table_view:", "viewer"),
     ("pages/alignment.py", "Alignment", ":material/balance:", "viewer"),
+    ("pages/tasks.py", "Tasks", ":material/checklist:", "viewer"),
 ]
 
 

@@ -5,6 +5,7 @@ from evalguard_core.api.routes import bootstrap as bootstrap_routes
 from evalguard_core.api.routes import alignment, exports, runs
 from evalguard_core.api.routes import jobs as jobs_routes
 from evalguard_core.api.routes import queues as queues_routes
+from evalguard_core.api.routes import tasks as tasks_routes
 
 ROUTERS = [
     runs.router,
@@ -14,4 +15,5 @@ ROUTERS = [
     jobs_routes.router,
     queues_routes.router,
     annotations_routes.router,
+    tasks_routes.router,
 ]

@@ -1,0 +1,86 @@
+"""Models for tasks, in the seed's camelCase (`traceIds`, `labelOptions`, `labeledBy` ...).
+
+Request bodies accept the camelCase names only: the seed contract is camelCase, and one
+spelling per field keeps "unknown field" errors unambiguous.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from evalguard_core.models import InputModel, OutputModel
+
+
+class TaskCreate(InputModel):
+    """`POST /api/annotations/tasks`; `labelOptions` defaults to pass/fail."""
+
+    name: str = Field(min_length=1, max_length=200)
+    trace_ids: list[int] = Field(
+        alias="traceIds", min_length=1, max_length=10_000, description="numeric trace ids"
+    )
+    instructions: str | None = Field(default=None, max_length=20_000)
+    label_options: list[str] | None = Field(
+        default=None,
+        alias="labelOptions",
+        min_length=1,
+        max_length=20,
+        description='default ["pass", "fail"]',
+    )
+
+
+class TaskLabel(InputModel):
+    """`POST /api/annotations/tasks/{id}/items`; who and when come from the key, never the body."""
+
+    item_id: str = Field(alias="itemId", min_length=1, max_length=64)
+    label: str = Field(min_length=1, max_length=100, description="one of the task's labelOptions")
+    notes: str | None = Field(default=None, max_length=20_000)
+
+
+class TaskPublic(OutputModel):
+    """A task with its progress."""
+
+    id: str
+    name: str
+    instructions: str | None = None
+    labelOptions: list[str]
+    status: str = Field(description="draft | in_progress | completed")
+    itemCount: int
+    completedCount: int
+    organizationId: str
+    createdBy: str | None = None
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class TaskItemPublic(OutputModel):
+    """One item of a task: its label and the content of its trace."""
+
+    id: str
+    taskId: str
+    traceId: int
+    position: int
+    label: str | None = None
+    notes: str | None = None
+    labeledAt: datetime | None = None
+    labeledBy: str | None = None
+    caseId: str | None = None
+    runId: str | None = None
+    input: str | None = None
+    output: str | None = None
+    outputA: str | None = None
+    outputB: str | None = None
+    expected: str | None = None
+
+
+class TaskDetail(TaskPublic):
+    """`GET /api/annotations/tasks/{id}`: the task with its items in order."""
+
+    items: list[TaskItemPublic]
+
+
+class TaskList(OutputModel):
+    """`GET /api/annotations/tasks`."""
+
+    tasks: list[TaskPublic]
