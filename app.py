@@ -14,6 +14,7 @@ PAGES = [
     ("pages/runs.py", "Runs", ":material/table_view:", "viewer"),
     ("pages/alignment.py", "Alignment", ":material/balance:", "viewer"),
     ("pages/tasks.py", "Tasks", ":material/checklist:", "viewer"),
+    ("pages/bootstrap.py", "Bootstrap", ":material/shuffle:", "admin"),
 ]
 
 

@@ -307,6 +307,20 @@ def run_bootstrap(
     return jobs.execute(scope, job_id, work)
 
 
+def run_options(scope: Scope, run_id: str) -> dict[str, Any]:
+    """What a run offers for stratifying: numeric scorers, label scorers, latency, queue types."""
+    run = require_run(scope, run_id)
+    kinds = sql.scorer_kinds(scope, run["run_id"])
+    return {
+        "run_id": run["run_id"],
+        "kind": run["kind"],
+        "numeric_scorers": [k["scorer"] for k in kinds if k["n_scores"]],
+        "label_scorers": [k["scorer"] for k in kinds if k["n_labels"]],
+        "has_latency": bool(sql.latency_stats(scope, run["run_id"])["n"]),
+        "target_types": [t for t, kind in COMPATIBLE_RUN_KINDS.items() if kind == run["kind"]],
+    }
+
+
 def sampled_items(scope: Scope, queue_id: str, job_id: str | None = None) -> list[dict[str, Any]]:
     """A queue's items with stratum and inclusion probability (e.g. for weighting reports)."""
     require_queue(scope, queue_id)
