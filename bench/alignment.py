@@ -37,20 +37,25 @@ def make_data(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     items = np.array([f"case-{i}" for i in range(N)], dtype=object)
     truth = rng.integers(1, LEVELS + 1, N)
-    human = pd.DataFrame({
-        "item": np.tile(items, 3),
-        "rater": np.repeat(["ann1", "ann2", "ann3"], N),
-        "label": np.concatenate([_noisy(truth, 0.8, rng) for _ in range(3)]).astype(str),
-        "score": np.nan,
-    })
-    judge = pd.DataFrame({"item": items, "label": _noisy(truth, 0.7, rng).astype(str),
-                          "score": np.nan})
+    human = pd.DataFrame(
+        {
+            "item": np.tile(items, 3),
+            "rater": np.repeat(["ann1", "ann2", "ann3"], N),
+            "label": np.concatenate([_noisy(truth, 0.8, rng) for _ in range(3)]).astype(str),
+            "score": np.nan,
+        }
+    )
+    judge = pd.DataFrame(
+        {"item": items, "label": _noisy(truth, 0.7, rng).astype(str), "score": np.nan}
+    )
     strata = rng.integers(0, 4, N)
-    design = pd.DataFrame({
-        "item": items,
-        "stratum": np.array(["low", "mid", "high", "edge"], dtype=object)[strata],
-        "inclusion_prob": np.array([0.05, 0.1, 0.2, 0.5])[strata],
-    })
+    design = pd.DataFrame(
+        {
+            "item": items,
+            "stratum": np.array(["low", "mid", "high", "edge"], dtype=object)[strata],
+            "inclusion_prob": np.array([0.05, 0.1, 0.2, 0.5])[strata],
+        }
+    )
     return human, judge, design
 
 
@@ -58,18 +63,23 @@ def main() -> None:
     """Time one full report and print the benchmark JSON."""
     human, judge, design = make_data()
     start = time.perf_counter()
-    report = alignment_report(human, judge, judge_name="bench-judge", design=design,
-                              n_boot=N_BOOT, seed=0)
+    report = alignment_report(
+        human, judge, judge_name="bench-judge", design=design, n_boot=N_BOOT, seed=0
+    )
     seconds = time.perf_counter() - start
     assert report["n"] > 0.9 * N
-    print(json.dumps({
-        "benchmark": "alignment",
-        "n": N,
-        "n_boot": N_BOOT,
-        "seconds": round(seconds, 3),
-        "target_seconds": TARGET_SECONDS,
-        "ok": seconds <= TARGET_SECONDS,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "alignment",
+                "n": N,
+                "n_boot": N_BOOT,
+                "seconds": round(seconds, 3),
+                "target_seconds": TARGET_SECONDS,
+                "ok": seconds <= TARGET_SECONDS,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from sklearn.metrics import (
     mean_absolute_error,
     precision_recall_fscore_support,
 )
-from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+from statsmodels.stats.inter_rater import fleiss_kappa
 from statsmodels.stats.proportion import proportion_confint
 
 FloatArray = npt.NDArray[np.float64]
@@ -82,6 +82,9 @@ _CHUNK_ELEMENTS = 4_000_000
 # The krippendorff package builds a dense (units x values x values) array: above this many
 # elements (~40 MB) we use the coincidence / closed-form computation, tested equal to it.
 _KRIPP_DENSE_LIMIT = 5_000_000
+# With more rater pairs than this (10 raters), pair kappas come from the tested kernel, not
+# one scikit-learn call per pair.
+_LIBRARY_PAIR_LIMIT = 45
 # Kendall's tau on a dense (distinct x, distinct y) grid per replicate up to this size.
 _KENDALL_GRID_LIMIT = 250_000
 
@@ -185,7 +188,10 @@ class _Data:
 
 
 def _resolve_kind(
-    kind: str, human_labels: ObjArray, judge_labels: ObjArray, human_has_score: bool,
+    kind: str,
+    human_labels: ObjArray,
+    judge_labels: ObjArray,
+    human_has_score: bool,
     judge_has_score: bool,
 ) -> str:
     """'label', 'score' or 'pairwise' from the requested kind and what the data holds."""
@@ -200,8 +206,7 @@ def _resolve_kind(
     if human_has_score and judge_has_score:
         return "score"
     raise ValueError(
-        "nothing to compare: need labels on both sides or scores on both sides "
-        "(human and judge)"
+        "nothing to compare: need labels on both sides or scores on both sides (human and judge)"
     )
 
 
@@ -210,9 +215,7 @@ def _label_scale(
 ) -> tuple[str, list[str]]:
     """Label type and ordered categories for the labels seen on both sides."""
     lowered = {v.lower() for v in labels}
-    if kind == "pairwise" or (
-        label_order is None and labels and lowered <= {"a", "b", "tie"}
-    ):
+    if kind == "pairwise" or (label_order is None and labels and lowered <= {"a", "b", "tie"}):
         bad = sorted(v for v in labels if v.lower() not in {"a", "b", "tie"})
         if bad:
             raise ValueError(f"pairwise labels must be A, B or tie; got {bad[:10]}")
@@ -256,7 +259,10 @@ def _prepare(
     j_score = _numeric(_column(judge, "score"), "judge")
 
     resolved = _resolve_kind(
-        kind, h_label, j_label, bool((~np.isnan(h_score)).any()),
+        kind,
+        h_label,
+        j_label,
+        bool((~np.isnan(h_score)).any()),
         bool((~np.isnan(j_score)).any()),
     )
     use_scores = resolved == "score"
@@ -368,8 +374,9 @@ def _resolve_reference(data: _Data, reference: str) -> _Comparison:
         ref = data.human[items, col]
         no_majority = 0
     unit = np.arange(len(items), dtype=np.int64)
-    return _Comparison(items, unit, ref, data.judge[items], clustered=False,
-                       no_majority=no_majority)
+    return _Comparison(
+        items, unit, ref, data.judge[items], clustered=False, no_majority=no_majority
+    )
 
 
 def _majority(codes: IntArray, k: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
@@ -395,9 +402,15 @@ def _row_types(keys: FloatArray) -> tuple[IntArray, IntArray, IntArray]:
     col_codes = []
     radix = 1
     for j in range(d):
-        _, inv = np.unique(keys[:, j], return_inverse=True)
-        size = int(inv.max()) + 1 if n else 1
-        col_codes.append((inv.astype(np.int64), size))
+        col = keys[:, j]
+        lo, hi = (float(col.min()), float(col.max())) if n else (0.0, 0.0)
+        if hi - lo < 1_000_000 and np.array_equal(col, np.round(col)):
+            # Label codes (-1 = missing) and strata: already small integers, no sort needed.
+            inv, size = (col - lo).astype(np.int64), int(hi - lo) + 1
+        else:
+            _, inv = np.unique(col, return_inverse=True)
+            size = int(inv.max()) + 1 if n else 1
+        col_codes.append((inv.reshape(-1).astype(np.int64), size))
         radix *= size
     if radix < 2**62:
         # One integer per row sorts far faster than np.unique(axis=0) on a float matrix.
@@ -447,7 +460,8 @@ class _Resampler:
         return self.type_n[None, :]
 
     def _draw(self, b: int) -> FloatArray:
-        counts = np.zeros((b, self.n_types))
+        # Fortran order: column gathers and sparse products over types read contiguous memory.
+        counts = np.zeros((b, self.n_types), order="F")
         for tg, n_h, unit_local in self.groups:
             if len(tg) == 1:
                 counts[:, tg[0]] = n_h
@@ -458,9 +472,7 @@ class _Resampler:
                 # multinomial with as many categories as units.
                 idx = self.rng.integers(0, n_h, size=(b, n_h))
                 flat = unit_local[idx] + (np.arange(b, dtype=np.int64) * len(tg))[:, None]
-                counts[:, tg] = np.bincount(flat.ravel(), minlength=b * len(tg)).reshape(
-                    b, len(tg)
-                )
+                counts[:, tg] = np.bincount(flat.ravel(), minlength=b * len(tg)).reshape(b, len(tg))
         return counts
 
     def chunks(self) -> Iterator[FloatArray]:
@@ -483,7 +495,17 @@ class _Resampler:
         return [{k: np.concatenate(v) for k, v in store.items()} for store in parts]
 
 
-Incidence = FloatArray | sparse.csr_matrix
+@dataclass
+class _Table:
+    """(types x cells) incidence: what one unit of each type adds to each cell.
+
+    Stored as dense rows for the types that contribute (a rater pair may share a few dozen of
+    many items, so most types add nothing), or sparse when even that would be large.
+    """
+
+    rows: IntArray
+    dense: FloatArray | None
+    sp: sparse.csr_matrix | None
 
 
 def _incidence(
@@ -492,23 +514,27 @@ def _incidence(
     obs_cell: IntArray,
     n_cells: int,
     weights: FloatArray | None = None,
-) -> Incidence:
-    """(types x cells) table: what one unit of each type adds to each cell."""
+) -> _Table:
+    """Incidence table of observations (unit, cell[, weight]) over the resampler's unit types."""
     t = rs.unit_type[obs_unit]
     w = (np.ones(len(t)) if weights is None else weights) / rs.type_n[t]
-    if rs.n_types * n_cells <= _CHUNK_ELEMENTS:
-        flat = t * n_cells + obs_cell
-        return np.bincount(flat, weights=w, minlength=rs.n_types * n_cells).reshape(
-            rs.n_types, n_cells
-        )
-    return sparse.csr_matrix((w, (t, obs_cell)), shape=(rs.n_types, n_cells))
+    rows, local = np.unique(t, return_inverse=True)
+    if len(rows) * n_cells <= _CHUNK_ELEMENTS:
+        flat = local.reshape(-1) * n_cells + obs_cell
+        dense = np.bincount(flat, weights=w, minlength=len(rows) * n_cells)
+        return _Table(rows, dense.reshape(len(rows), n_cells), None)
+    return _Table(rows, None, sparse.csr_matrix((w, (t, obs_cell)), shape=(rs.n_types, n_cells)))
 
 
-def _apply(table: Incidence, counts: FloatArray) -> FloatArray:
+def _apply(table: _Table, counts: FloatArray) -> FloatArray:
     """Cell totals per replicate: counts (b, types) times the incidence table."""
-    if sparse.issparse(table):
-        return np.asarray((table.T @ counts.T).T)
-    return counts @ table
+    if table.sp is not None:
+        # counts are Fortran-ordered, so counts.T is contiguous and scipy does not copy it.
+        return np.asarray(table.sp.T @ counts.T).T
+    assert table.dense is not None
+    if len(table.rows) == counts.shape[1]:
+        return counts @ table.dense
+    return counts[:, table.rows] @ table.dense
 
 
 # --------------------------------------------------------------------------------------------
@@ -721,8 +747,17 @@ def _interval_kernel(nc: FloatArray, cells: _Cells, ranks: bool = True) -> dict[
     centre = (cells.x.mean() + cells.y.mean()) / 2.0
     xa, ya = cells.x - centre, cells.y - centre
     feats = np.column_stack(
-        [xc, yc, xc * xc, yc * yc, xc * yc, np.abs(cells.x - cells.y), (cells.x - cells.y) ** 2,
-         xa + ya, xa * xa + ya * ya]
+        [
+            xc,
+            yc,
+            xc * xc,
+            yc * yc,
+            xc * yc,
+            np.abs(cells.x - cells.y),
+            (cells.x - cells.y) ** 2,
+            xa + ya,
+            xa * xa + ya * ya,
+        ]
     )
     s = nc @ feats
     mx, my = _div(s[:, 0], n), _div(s[:, 1], n)
@@ -765,6 +800,13 @@ def _kripp_interval_from_sums(
 # --------------------------------------------------------------------------------------------
 
 
+def _silently(fn: Callable[[], Any]) -> Any:
+    """Call a library function without its warnings about degenerate input (we report those)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn()
+
+
 def _quiet(fn: Callable[[], Any]) -> float:
     """Call a library metric; undefined results (warnings, errors on degenerate input) -> NaN."""
     with warnings.catch_warnings():
@@ -778,7 +820,10 @@ def _quiet(fn: Callable[[], Any]) -> float:
 
 
 def _cat_points(
-    ref: IntArray, pred: IntArray, spec: _CatSpec, weights: FloatArray | None = None,
+    ref: IntArray,
+    pred: IntArray,
+    spec: _CatSpec,
+    weights: FloatArray | None = None,
     full: bool = True,
 ) -> dict[str, float]:
     """Point values from scikit-learn / krippendorff / scipy (and our Gwet AC1)."""
@@ -801,14 +846,18 @@ def _cat_points(
     if not full:
         return out
     if spec.label_type == ORDINAL:
-        for name, how in (("weighted_kappa_linear", "linear"),
-                          ("weighted_kappa_quadratic", "quadratic")):
+        for name, how in (
+            ("weighted_kappa_linear", "linear"),
+            ("weighted_kappa_quadratic", "quadratic"),
+        ):
             out[name] = _quiet(
                 lambda how=how: cohen_kappa_score(
                     ref, pred, labels=labels, weights=how, sample_weight=w
                 )
             )
-    conf = confusion_matrix(ref, pred, labels=labels, sample_weight=w).astype(np.float64)
+    conf = _silently(lambda: confusion_matrix(ref, pred, labels=labels, sample_weight=w)).astype(
+        np.float64
+    )
     if w is None:
         level = ORDINAL if spec.label_type == ORDINAL else NOMINAL
         counts = np.zeros((len(ref), spec.k))
@@ -818,11 +867,11 @@ def _cat_points(
     out["gwet_ac1"] = float(_gwet_ac1(conf[None], spec.k)[0])
     out["balanced_accuracy"] = _quiet(lambda: balanced_accuracy_score(ref, pred, sample_weight=w))
     present = [int(i) for i in spec.present]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        prec, rec, f1, _ = precision_recall_fscore_support(
+    prec, rec, f1, _ = _silently(
+        lambda: precision_recall_fscore_support(
             ref, pred, labels=present, average=None, zero_division=0, sample_weight=w
         )
+    )
     out["precision_macro"] = float(np.mean(prec))
     out["recall_macro"] = float(np.mean(rec))
     out["f1_macro"] = float(np.mean(f1))
@@ -836,6 +885,17 @@ def _cat_points(
             out[f"recall:{label}"] = float(rec[i])
             out[f"f1:{label}"] = float(f1[i])
     return out
+
+
+def _pair_points(x: IntArray, y: IntArray, spec: _CatSpec, n_pairs: int) -> dict[str, float]:
+    """Accuracy and kappa of one rater pair: scikit-learn, or the kernel for large crowds."""
+    if n_pairs <= _LIBRARY_PAIR_LIMIT:
+        return _cat_points(x, y, spec, full=False)
+    # Hundreds of pairs: ~1 ms of sklearn input validation each dominates the report, while the
+    # kernel gives the same numbers (tested against sklearn) on the observed confusion.
+    conf = np.zeros((1, spec.k, spec.k))
+    np.add.at(conf[0], (x, y), 1.0)
+    return {name: float(v[0]) for name, v in _cat_kernel(conf, spec, full=False).items()}
 
 
 def _kripp_categorical_point(value_counts: FloatArray, level: str) -> float:
@@ -878,8 +938,12 @@ def _kripp_interval_unit_sums(scores: FloatArray) -> FloatArray:
     # Sum over ordered within-unit pairs of (v_i - v_j)^2, divided by m_u - 1.
     within = _div(2.0 * (m * s2 - s1**2), m - 1.0)
     return np.column_stack(
-        [np.where(pairable, m, 0), np.where(pairable, s1, 0), np.where(pairable, s2, 0),
-         np.where(pairable, within, 0)]
+        [
+            np.where(pairable, m, 0),
+            np.where(pairable, s1, 0),
+            np.where(pairable, s2, 0),
+            np.where(pairable, within, 0),
+        ]
     )
 
 
@@ -888,6 +952,7 @@ def _interval_points(
 ) -> dict[str, float]:
     """Point values from scipy / scikit-learn / krippendorff for score comparisons."""
     if weights is not None:
+
         def weighted_r() -> float:
             c = np.cov(ref, pred, aweights=weights)
             return float(c[0, 1] / math.sqrt(c[0, 0] * c[1, 1]))
@@ -940,9 +1005,7 @@ def _percentile_ci(reps: FloatArray | None, confidence: float) -> tuple[float | 
     return float(lo), float(hi)
 
 
-def _metric(
-    value: float, reps: FloatArray | None, confidence: float
-) -> dict[str, Any]:
+def _metric(value: float, reps: FloatArray | None, confidence: float) -> dict[str, Any]:
     """A bootstrap metric entry."""
     if not math.isfinite(value):
         return {"value": None, "ci_low": None, "ci_high": None, "method": "bootstrap"}
@@ -956,8 +1019,7 @@ def _wilson(successes: float, trials: int, confidence: float) -> dict[str, Any]:
         return {"value": None, "ci_low": None, "ci_high": None, "method": "wilson"}
     count = int(round(successes))
     lo, hi = proportion_confint(count, trials, alpha=1.0 - confidence, method="wilson")
-    return {"value": count / trials, "ci_low": float(lo), "ci_high": float(hi),
-            "method": "wilson"}
+    return {"value": count / trials, "ci_low": float(lo), "ci_high": float(hi), "method": "wilson"}
 
 
 def _entries(
@@ -973,6 +1035,7 @@ _ORDER = {name: i for i, name in enumerate(BASE_METRICS)}
 
 def _ordered(metrics: dict[str, Any]) -> dict[str, Any]:
     """Metrics in a stable, readable order."""
+
     def rank(name: str) -> tuple[int, int, str]:
         if name in _ORDER:
             return (0, _ORDER[name], "")
@@ -1003,7 +1066,11 @@ def _pairs(n_raters: int) -> list[tuple[int, int]]:
 
 
 def _judge_section(
-    data: _Data, comp: _Comparison, n_boot: int, rng: np.random.Generator, confidence: float,
+    data: _Data,
+    comp: _Comparison,
+    n_boot: int,
+    rng: np.random.Generator,
+    confidence: float,
     warn: list[str],
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Judge-vs-reference metrics, confusion matrix and the human ceiling on the same items."""
@@ -1051,12 +1118,12 @@ def _judge_section(
                 metrics["agreement_without_ties"] = _wilson(
                     float((comp.ref[m] == comp.pred[m]).sum()), int(m.sum()), confidence
                 )
-        conf = confusion_matrix(comp.ref, comp.pred, labels=list(range(k)))
+        conf = _silently(lambda: confusion_matrix(comp.ref, comp.pred, labels=list(range(k))))
         confusion = {"labels": list(data.categories), "matrix": conf.tolist()}
         _class_warnings(conf, present, data.categories, warn)
 
         def ceiling_point(x: IntArray, y: IntArray) -> dict[str, float]:
-            return _cat_points(x, y, light, full=False)
+            return _pair_points(x, y, light, len(pairs))
 
         ceiling_names: tuple[str, ...] = ("accuracy", "cohen_kappa")
     else:
@@ -1068,8 +1135,7 @@ def _judge_section(
         ceiling_tables = []
         ceiling_cells: list[_Cells] = []
         for x_of, y_of, m in [
-            (human[:, a], human[:, b], np.flatnonzero(rated[:, a] & rated[:, b]))
-            for a, b in pairs
+            (human[:, a], human[:, b], np.flatnonzero(rated[:, a] & rated[:, b])) for a, b in pairs
         ] + [(human[:, r], judge, np.flatnonzero(rated[:, r])) for r in judged_raters]:
             xy, inv = np.unique(np.column_stack([x_of[m], y_of[m]]), axis=0, return_inverse=True)
             ceiling_tables.append(_incidence(rs, m, inv.reshape(-1), len(xy)))
@@ -1100,17 +1166,22 @@ def _judge_section(
 
     ceiling = None
     if pairs:
-        hh = [ceiling_point(human[m, a], human[m, b])
-              for a, b in pairs
-              for m in [np.flatnonzero(rated[:, a] & rated[:, b])]]
-        jh = [ceiling_point(human[m, r], judge[m])
-              for r in judged_raters
-              for m in [np.flatnonzero(rated[:, r])]]
+        hh = [
+            ceiling_point(human[m, a], human[m, b])
+            for a, b in pairs
+            for m in [np.flatnonzero(rated[:, a] & rated[:, b])]
+        ]
+        jh = [
+            ceiling_point(human[m, r], judge[m])
+            for r in judged_raters
+            for m in [np.flatnonzero(rated[:, r])]
+        ]
         ceiling = {"n_items": len(comp.items), "n_rater_pairs": len(pairs)}
         for side, vals in (("human_human", hh), ("judge_human", jh)):
             ceiling[side] = {
                 name: _metric(
-                    _nanmean([v[name] for v in vals]), ceiling_reps.get(f"{side}:{name}"),
+                    _nanmean([v[name] for v in vals]),
+                    ceiling_reps.get(f"{side}:{name}"),
                     confidence,
                 )
                 for name in ceiling_names
@@ -1161,8 +1232,10 @@ def _inter_rater(
     """Human-vs-human agreement on all items the humans labelled (judge not involved)."""
     rated_all = data.rated()
     items = np.flatnonzero(rated_all.any(axis=1))
-    level = ORDINAL if data.label_type == ORDINAL else (
-        INTERVAL if data.label_type == INTERVAL else NOMINAL
+    level = (
+        ORDINAL
+        if data.label_type == ORDINAL
+        else (INTERVAL if data.label_type == INTERVAL else NOMINAL)
     )
     out: dict[str, Any] = {
         "n_raters": len(data.raters),
@@ -1208,8 +1281,9 @@ def _inter_rater(
         ii, rr = np.nonzero(rated)
         np.add.at(vc, (ii, human[ii, rr]), 1.0)
         if len(fleiss_items):
-            feats = np.column_stack([np.ones(len(fleiss_items)), vc[fleiss_items],
-                                     (vc[fleiss_items] ** 2).sum(axis=1)])
+            feats = np.column_stack(
+                [np.ones(len(fleiss_items)), vc[fleiss_items], (vc[fleiss_items] ** 2).sum(axis=1)]
+            )
             f_table = _incidence_rows(rs, fleiss_items, feats)
 
             def fleiss_kernel(c: FloatArray) -> dict[str, FloatArray]:
@@ -1220,31 +1294,32 @@ def _inter_rater(
         # Per item, its contribution to the coincidence matrix (pairable items only).
         mu = vc.sum(axis=1)
         pairable = np.flatnonzero(mu >= 2)
-        coin = (vc[pairable, :, None] * vc[pairable, None, :]
-                - vc[pairable, :, None] * np.eye(k)[None]) / (mu[pairable] - 1.0)[:, None, None]
+        coin = (
+            vc[pairable, :, None] * vc[pairable, None, :] - vc[pairable, :, None] * np.eye(k)[None]
+        ) / (mu[pairable] - 1.0)[:, None, None]
         k_table = _incidence_rows(rs, pairable, coin.reshape(len(pairable), k * k))
         kernels.append(
-            lambda c: {"alpha": _kripp_from_coincidence(
-                _apply(k_table, c).reshape(-1, k, k), level
-            )}
+            lambda c: {
+                "alpha": _kripp_from_coincidence(_apply(k_table, c).reshape(-1, k, k), level)
+            }
         )
         results = rs.run(kernels) if n_boot else [{} for _ in kernels]
         for (a, b, m), reps in zip(pair_rows, results, strict=False):
             x, y = human[m, a], human[m, b]
-            pts = _cat_points(x, y, light, full=False)
-            out["pairs"].append({
-                "rater_a": data.raters[a],
-                "rater_b": data.raters[b],
-                "n": len(m),
-                "accuracy": _wilson(float((x == y).sum()), len(m), confidence),
-                "cohen_kappa": _metric(pts["cohen_kappa"], reps.get("cohen_kappa"), confidence),
-            })
-        extra = results[len(pair_rows):]
-        if len(fleiss_items):
-            table_f, _ = aggregate_raters(
-                np.sort(human[fleiss_items], axis=1)[:, -m_f:], n_cat=k
+            pts = _pair_points(x, y, light, len(pairs))
+            out["pairs"].append(
+                {
+                    "rater_a": data.raters[a],
+                    "rater_b": data.raters[b],
+                    "n": len(m),
+                    "accuracy": _wilson(float((x == y).sum()), len(m), confidence),
+                    "cohen_kappa": _metric(pts["cohen_kappa"], reps.get("cohen_kappa"), confidence),
+                }
             )
-            value = _quiet(lambda: fleiss_kappa(table_f, method="fleiss"))
+        extra = results[len(pair_rows) :]
+        if len(fleiss_items):
+            # vc already is the (items x categories) table aggregate_raters would build.
+            value = _quiet(lambda: fleiss_kappa(vc[fleiss_items], method="fleiss"))
             out["fleiss_kappa"] = {
                 **_metric(value, extra[0].get("fleiss"), confidence),
                 "n_items": len(fleiss_items),
@@ -1256,11 +1331,7 @@ def _inter_rater(
                     f"items that have exactly {m_f} ratings"
                 )
             extra = extra[1:]
-        alpha = (
-            _kripp_categorical_point(vc, level)
-            if len(pairable) and k >= 2
-            else float("nan")
-        )
+        alpha = _kripp_categorical_point(vc, level) if len(pairable) and k >= 2 else float("nan")
         out["krippendorff_alpha"] = {
             **_metric(alpha, extra[0].get("alpha"), confidence),
             "level": level,
@@ -1270,8 +1341,9 @@ def _inter_rater(
         for a, b in pairs:
             m = np.flatnonzero(rated[:, a] & rated[:, b])
             pair_rows.append((a, b, m))
-            xy, inv = np.unique(np.column_stack([human[m, a], human[m, b]]), axis=0,
-                                return_inverse=True)
+            xy, inv = np.unique(
+                np.column_stack([human[m, a], human[m, b]]), axis=0, return_inverse=True
+            )
             table = _incidence(rs, m, inv.reshape(-1), len(xy))
             cells = _cells(xy[:, 0], xy[:, 1])
             kernels.append(
@@ -1279,21 +1351,27 @@ def _inter_rater(
             )
         sums = _kripp_interval_unit_sums(human)
         k_table = _incidence_rows(rs, np.arange(len(items)), sums)
-        kernels.append(
-            lambda c: {"alpha": _kripp_interval_from_sums(*_apply(k_table, c).T)}
-        )
+        kernels.append(lambda c: {"alpha": _kripp_interval_from_sums(*_apply(k_table, c).T)})
         results = rs.run(kernels) if n_boot else [{} for _ in kernels]
         for (a, b, m), reps in zip(pair_rows, results, strict=False):
             x, y = human[m, a], human[m, b]
-            out["pairs"].append({
-                "rater_a": data.raters[a],
-                "rater_b": data.raters[b],
-                "n": len(m),
-                "pearson": _metric(_quiet(lambda x=x, y=y: stats.pearsonr(x, y)),
-                                   reps.get("pearson"), confidence),
-                "mae": _metric(_quiet(lambda x=x, y=y: mean_absolute_error(x, y)),
-                               reps.get("mae"), confidence),
-            })
+            out["pairs"].append(
+                {
+                    "rater_a": data.raters[a],
+                    "rater_b": data.raters[b],
+                    "n": len(m),
+                    "pearson": _metric(
+                        _quiet(lambda x=x, y=y: stats.pearsonr(x, y)),
+                        reps.get("pearson"),
+                        confidence,
+                    ),
+                    "mae": _metric(
+                        _quiet(lambda x=x, y=y: mean_absolute_error(x, y)),
+                        reps.get("mae"),
+                        confidence,
+                    ),
+                }
+            )
         pairable = int((n_per_item >= 2).sum())
         alpha = _kripp_interval_point(human.T) if pairable else float("nan")
         out["krippendorff_alpha"] = {
@@ -1304,12 +1382,13 @@ def _inter_rater(
     return out
 
 
-def _incidence_rows(rs: _Resampler, units: IntArray, feats: FloatArray) -> FloatArray:
+def _incidence_rows(rs: _Resampler, units: IntArray, feats: FloatArray) -> _Table:
     """(types x features) table from per-unit feature rows (units share features by type)."""
     t = rs.unit_type[units]
-    table = np.zeros((rs.n_types, feats.shape[1]))
-    np.add.at(table, t, feats / rs.type_n[t][:, None])
-    return table
+    rows, local = np.unique(t, return_inverse=True)
+    table = np.zeros((len(rows), feats.shape[1]))
+    np.add.at(table, local.reshape(-1), feats / rs.type_n[t][:, None])
+    return _Table(rows, table, None)
 
 
 def _design_sections(
@@ -1358,36 +1437,38 @@ def _design_sections(
     obs_unit = local[comp.obs_unit[keep]]
     ref, pred = comp.ref[keep], comp.pred[keep]
     obs_w = weight[obs_unit]
-    base_keys = _unit_keys(data, comp)[covered]
+    if comp.clustered:
+        base_keys = _unit_keys(data, comp)[covered]
+    else:
+        # One observation per unit: its (reference, judge) pair is all that matters here, and
+        # fewer distinct keys mean cheaper draws.
+        base_keys = np.column_stack([ref.astype(np.float64), pred.astype(np.float64)])
     keys = np.column_stack([base_keys, weight])
     rs = _Resampler(keys, n_boot, rng, strata=strata)
-    type_stratum = np.zeros(rs.n_types, dtype=np.int64)
-    type_stratum[rs.unit_type] = strata
 
     n_strata = len(strata_names)
     if data.categorical:
         k = len(data.categories)
         present = np.unique(np.concatenate([ref, pred])).astype(np.int64)
         spec = _CatSpec(data.label_type, data.categories, present)
-        table = _incidence(rs, obs_unit, ref * k + pred, k * k, weights=obs_w)
-        if sparse.issparse(table):
-            table = table.toarray()
-        dense_table = np.asarray(table)
+        cell = ref * k + pred
+        table = _incidence(rs, obs_unit, cell, k * k, weights=obs_w)
+        strata_tables = []
+        for h in range(n_strata):
+            m = strata[obs_unit] == h
+            strata_tables.append(_incidence(rs, obs_unit[m], cell[m], k * k, weights=obs_w[m]))
 
         def kernel(counts: FloatArray) -> dict[str, FloatArray]:
             out = _weighted_only(
-                _cat_kernel((counts @ dense_table).reshape(-1, k, k), spec), data.label_type
+                _cat_kernel(_apply(table, counts).reshape(-1, k, k), spec), data.label_type
             )
-            for h in range(n_strata):
-                sel = type_stratum == h
-                conf_h = (counts[:, sel] @ dense_table[sel]).reshape(-1, k, k)
+            for h, t in enumerate(strata_tables):
+                conf_h = _apply(t, counts).reshape(-1, k, k)
                 for name, arr in _cat_kernel(conf_h, spec, full=False).items():
                     out[f"{h}:{name}"] = arr
             return out
 
-        point_all = _weighted_only(
-            _cat_points(ref, pred, spec, weights=obs_w), data.label_type
-        )
+        point_all = _weighted_only(_cat_points(ref, pred, spec, weights=obs_w), data.label_type)
         stratum_names: tuple[str, ...] = ("accuracy", "cohen_kappa")
 
         def stratum_points(m: npt.NDArray[np.bool_]) -> dict[str, float]:
@@ -1416,9 +1497,7 @@ def _design_sections(
         stratum_names = ("mae", "pearson")
 
         def stratum_points(m: npt.NDArray[np.bool_]) -> dict[str, float]:
-            return _interval_points(
-                ref[m].astype(float), pred[m].astype(float), weights=obs_w[m]
-            )
+            return _interval_points(ref[m].astype(float), pred[m].astype(float), weights=obs_w[m])
 
     reps = rs.run([kernel])[0] if n_boot else {}
     weighted = {
@@ -1438,15 +1517,14 @@ def _design_sections(
             "population_estimate": float(weight[units].sum()),
         }
         for metric_name in stratum_names:
-            entry[metric_name] = _metric(pts[metric_name], reps.get(f"{h}:{metric_name}"),
-                                         confidence)
+            entry[metric_name] = _metric(
+                pts[metric_name], reps.get(f"{h}:{metric_name}"), confidence
+            )
         constant_w = np.ptp(weight[units]) == 0
         if data.categorical and constant_w and not comp.clustered:
             # Equal weights within the stratum: a plain proportion, so Wilson is exact enough
             # and behaves far better than a percentile bootstrap on a handful of items.
-            entry["accuracy"] = _wilson(
-                float((ref[m] == pred[m]).sum()), int(m.sum()), confidence
-            )
+            entry["accuracy"] = _wilson(float((ref[m] == pred[m]).sum()), int(m.sum()), confidence)
         if len(units) < 2:
             warn.append(f"stratum {name!r} has {len(units)} compared item: its CI is degenerate")
         per_stratum.append(entry)
@@ -1455,8 +1533,15 @@ def _design_sections(
 
 def _weighted_only(metrics: dict[str, Any], label_type: str) -> dict[str, Any]:
     """The metrics that stay meaningful as population (design-weighted) estimates."""
-    names = {"accuracy", "cohen_kappa", "gwet_ac1", "balanced_accuracy", "precision_macro",
-             "recall_macro", "f1_macro"}
+    names = {
+        "accuracy",
+        "cohen_kappa",
+        "gwet_ac1",
+        "balanced_accuracy",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+    }
     if label_type == ORDINAL:
         names |= {"weighted_kappa_linear", "weighted_kappa_quadratic"}
     if label_type == PAIRWISE:
@@ -1506,8 +1591,10 @@ def alignment_report(
             "consensus comparison"
         )
     metrics: dict[str, Any] = {}
-    confusion: dict[str, Any] = {"labels": list(data.categories),
-                                 "matrix": [[0] * len(data.categories)] * len(data.categories)}
+    confusion: dict[str, Any] = {
+        "labels": list(data.categories),
+        "matrix": [[0] * len(data.categories)] * len(data.categories),
+    }
     ceiling = None
     if n == 0:
         warn.append("no item is labelled by both the judge and the reference")
@@ -1517,6 +1604,12 @@ def alignment_report(
         metrics, confusion, ceiling = _judge_section(
             data, comp, n_boot, np.random.default_rng(main_ss), confidence, warn
         )
+        undefined = [name for name, entry in metrics.items() if entry["value"] is None]
+        if undefined:
+            warn.append(
+                "undefined on this data (e.g. a single label or a constant score on one side): "
+                + ", ".join(undefined)
+            )
     inter = _inter_rater(data, n_boot, np.random.default_rng(inter_ss), confidence, warn)
     inter["human_ceiling"] = ceiling
     if ceiling is None and len(data.raters) < 2:
@@ -1549,7 +1642,7 @@ def alignment_report(
 def _lookup(report: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The metric entry a gate name refers to (weighted:<m>, fleiss_kappa, or a plain metric)."""
     if name.startswith(WEIGHTED_PREFIX):
-        return (report.get("weighted") or {}).get("metrics", {}).get(name[len(WEIGHTED_PREFIX):])
+        return (report.get("weighted") or {}).get("metrics", {}).get(name[len(WEIGHTED_PREFIX) :])
     if name == "fleiss_kappa" and name not in report.get("metrics", {}):
         return (report.get("inter_rater") or {}).get("fleiss_kappa")
     return report.get("metrics", {}).get(name)
@@ -1663,16 +1756,22 @@ def report_to_markdown(report: dict[str, Any]) -> str:
     confusion = report.get("confusion") or {}
     labels = confusion.get("labels") or []
     if labels and confusion.get("matrix"):
-        lines += ["## Confusion (rows: reference, columns: judge)", "",
-                  "| reference \\ judge | " + " | ".join(_md_cell(x) for x in labels) + " |",
-                  "|---" * (len(labels) + 1) + "|"]
+        lines += [
+            "## Confusion (rows: reference, columns: judge)",
+            "",
+            "| reference \\ judge | " + " | ".join(_md_cell(x) for x in labels) + " |",
+            "|---" * (len(labels) + 1) + "|",
+        ]
         for label, row in zip(labels, confusion["matrix"], strict=False):
             lines.append(f"| {_md_cell(label)} | " + " | ".join(str(v) for v in row) + " |")
         lines.append("")
     inter = report.get("inter_rater") or {}
     if inter:
-        lines += ["## Human agreement", "",
-                  f"- raters: {inter.get('n_raters')}, items: {inter.get('n_items')}"]
+        lines += [
+            "## Human agreement",
+            "",
+            f"- raters: {inter.get('n_raters')}, items: {inter.get('n_items')}",
+        ]
         for key in ("fleiss_kappa", "krippendorff_alpha"):
             entry = inter.get(key)
             if entry:
@@ -1681,28 +1780,45 @@ def report_to_markdown(report: dict[str, Any]) -> str:
         pairs = inter.get("pairs") or []
         if pairs:
             names = [k for k in pairs[0] if k not in ("rater_a", "rater_b", "n")]
-            lines += ["", "| rater pair | n | " + " | ".join(names) + " |",
-                      "|---|---|" + "---|" * len(names)]
+            lines += [
+                "",
+                "| rater pair | n | " + " | ".join(names) + " |",
+                "|---|---|" + "---|" * len(names),
+            ]
             for p in pairs:
                 cells = [" ".join(_ci_text(p[name])[:2]) for name in names]
-                lines.append(f"| {_md_cell(p['rater_a'])} – {_md_cell(p['rater_b'])} | "
-                             f"{p['n']} | " + " | ".join(cells) + " |")
+                lines.append(
+                    f"| {_md_cell(p['rater_a'])} – {_md_cell(p['rater_b'])} | "
+                    f"{p['n']} | " + " | ".join(cells) + " |"
+                )
         ceiling = inter.get("human_ceiling")
         if ceiling:
             names = list(ceiling["human_human"])
-            lines += ["", f"Human ceiling on the same {ceiling['n_items']} items:", "",
-                      "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-            for side, title in (("human_human", "human vs human (mean of pairs)"),
-                                ("judge_human", "judge vs human (mean of raters)")):
+            lines += [
+                "",
+                f"Human ceiling on the same {ceiling['n_items']} items:",
+                "",
+                "| | " + " | ".join(names) + " |",
+                "|---|" + "---|" * len(names),
+            ]
+            for side, title in (
+                ("human_human", "human vs human (mean of pairs)"),
+                ("judge_human", "judge vs human (mean of raters)"),
+            ):
                 cells = [" ".join(_ci_text(ceiling[side][name])[:2]) for name in names]
                 lines.append(f"| {title} | " + " | ".join(cells) + " |")
         lines.append("")
     weighted = report.get("weighted") or {}
     if weighted:
-        lines += ["## Design-weighted (Hájek, weights 1/π)", "",
-                  f"- items: {weighted.get('n')}, estimated population: "
-                  f"{_fmt(weighted.get('population_estimate'), 1)}", "",
-                  "| metric | value | 95% CI |", "|---|---|---|"]
+        lines += [
+            "## Design-weighted (Hájek, weights 1/π)",
+            "",
+            f"- items: {weighted.get('n')}, estimated population: "
+            f"{_fmt(weighted.get('population_estimate'), 1)}",
+            "",
+            "| metric | value | 95% CI |",
+            "|---|---|---|",
+        ]
         for name, entry in (weighted.get("metrics") or {}).items():
             value, interval, _ = _ci_text(entry)
             lines.append(f"| {_md_cell(name)} | {value} | {interval} |")
@@ -1710,13 +1826,18 @@ def report_to_markdown(report: dict[str, Any]) -> str:
     strata = report.get("per_stratum") or []
     if strata:
         names = [k for k in strata[0] if k not in ("stratum", "n", "population_estimate")]
-        lines += ["## Per stratum", "",
-                  "| stratum | n | population | " + " | ".join(names) + " |",
-                  "|---|---|---|" + "---|" * len(names)]
+        lines += [
+            "## Per stratum",
+            "",
+            "| stratum | n | population | " + " | ".join(names) + " |",
+            "|---|---|---|" + "---|" * len(names),
+        ]
         for s in strata:
             cells = [" ".join(_ci_text(s.get(name))[:2]) for name in names]
-            lines.append(f"| {_md_cell(s['stratum'])} | {s['n']} | "
-                         f"{_fmt(s['population_estimate'], 1)} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {_md_cell(s['stratum'])} | {s['n']} | "
+                f"{_fmt(s['population_estimate'], 1)} | " + " | ".join(cells) + " |"
+            )
         lines.append("")
     if report.get("warnings"):
         lines += ["## Warnings", ""] + [f"- {_md_cell(w)}" for w in report["warnings"]] + [""]

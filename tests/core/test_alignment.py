@@ -57,11 +57,13 @@ def long_human(votes: dict[str, list[object]], items: list[object] | None = None
 def judge_frame(labels: list[object], items: list[object] | None = None) -> pd.DataFrame:
     """Judge frame with one label per item."""
     items = list(range(len(labels))) if items is None else items
-    return pd.DataFrame({
-        "item": items,
-        "label": [None if v is None else str(v) for v in labels],
-        "score": [None] * len(labels),
-    })
+    return pd.DataFrame(
+        {
+            "item": items,
+            "label": [None if v is None else str(v) for v in labels],
+            "score": [None] * len(labels),
+        }
+    )
 
 
 def score_frames(ref: np.ndarray, pred: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -103,15 +105,19 @@ def test_categorical_kernel_matches_libraries(label_type: str, seed: int) -> Non
     categories = ["A", "B", "tie"] if label_type == "pairwise" else [str(i) for i in range(k)]
     ref, pred = noisy_labels(rng, 400, k, keep=0.6)
     present = np.unique(np.concatenate([ref, pred]))
-    out = {name: float(v[0]) for name, v in _cat_kernel(
-        confusion(ref, pred, k), _cat_spec(label_type, categories, present)
-    ).items()}
+    out = {
+        name: float(v[0])
+        for name, v in _cat_kernel(
+            confusion(ref, pred, k), _cat_spec(label_type, categories, present)
+        ).items()
+    }
     labels = list(range(k))
     assert approx(out["accuracy"], accuracy_score(ref, pred))
     assert approx(out["cohen_kappa"], cohen_kappa_score(ref, pred, labels=labels))
     assert approx(out["balanced_accuracy"], balanced_accuracy_score(ref, pred))
-    prec, rec, f1, _ = precision_recall_fscore_support(ref, pred, labels=list(present),
-                                                       average=None, zero_division=0)
+    prec, rec, f1, _ = precision_recall_fscore_support(
+        ref, pred, labels=list(present), average=None, zero_division=0
+    )
     assert approx(out["precision_macro"], prec.mean())
     assert approx(out["recall_macro"], rec.mean())
     assert approx(out["f1_macro"], f1.mean())
@@ -120,13 +126,18 @@ def test_categorical_kernel_matches_libraries(label_type: str, seed: int) -> Non
         assert approx(out[f"recall:{categories[c]}"], rec[i])
         assert approx(out[f"f1:{categories[c]}"], f1[i])
     level = "ordinal" if label_type == "ordinal" else "nominal"
-    kripp = krippendorff.alpha(reliability_data=np.vstack([ref, pred]).astype(float),
-                               level_of_measurement=level, value_domain=labels)
+    kripp = krippendorff.alpha(
+        reliability_data=np.vstack([ref, pred]).astype(float),
+        level_of_measurement=level,
+        value_domain=labels,
+    )
     assert approx(out[f"krippendorff_alpha_{level}"], kripp)
     if label_type == "ordinal":
         for how in ("linear", "quadratic"):
-            assert approx(out[f"weighted_kappa_{how}"],
-                          cohen_kappa_score(ref, pred, labels=labels, weights=how))
+            assert approx(
+                out[f"weighted_kappa_{how}"],
+                cohen_kappa_score(ref, pred, labels=labels, weights=how),
+            )
         assert approx(out["spearman"], stats.spearmanr(ref, pred).statistic)
         assert approx(out["kendall_tau"], stats.kendalltau(ref, pred).statistic)
     else:
@@ -165,8 +176,9 @@ def test_interval_kernel_matches_libraries(discrete: bool, n: int) -> None:
     assert approx(out["kendall_tau"], stats.kendalltau(x, y).statistic)
     assert approx(out["mae"], mean_absolute_error(x, y))
     if len(np.unique(np.concatenate([x, y]))) <= 300:  # the package is O(n * values^2)
-        kripp = krippendorff.alpha(reliability_data=np.vstack([x, y]),
-                                   level_of_measurement="interval")
+        kripp = krippendorff.alpha(
+            reliability_data=np.vstack([x, y]), level_of_measurement="interval"
+        )
         assert approx(out["krippendorff_alpha_interval"], kripp)
         # The report's point value switches to the closed form above the package's memory cap.
         assert approx(_kripp_interval_point(np.vstack([x, y])), kripp)
@@ -180,8 +192,9 @@ def test_krippendorff_fallback_for_many_categories() -> None:
     data[2, rng.random(300) < 0.3] = np.nan
     vc = np.stack([(data == c).sum(axis=0) for c in range(150)], axis=1).astype(float)
     for level in ("nominal", "ordinal"):
-        ref = krippendorff.alpha(reliability_data=data, level_of_measurement=level,
-                                 value_domain=list(range(150)))
+        ref = krippendorff.alpha(
+            reliability_data=data, level_of_measurement=level, value_domain=list(range(150))
+        )
         assert approx(_kripp_categorical_point(vc, level), ref)
 
 
@@ -189,12 +202,16 @@ def test_multi_rater_kernels_match_statsmodels_and_krippendorff() -> None:
     rng = np.random.default_rng(3)
     n_items, n_raters, k = 300, 4, 3
     truth = rng.integers(0, k, n_items)
-    codes = np.where(rng.random((n_items, n_raters)) < 0.7, truth[:, None],
-                     rng.integers(0, k, (n_items, n_raters)))
+    codes = np.where(
+        rng.random((n_items, n_raters)) < 0.7,
+        truth[:, None],
+        rng.integers(0, k, (n_items, n_raters)),
+    )
     # Fleiss: every item rated by all four.
     vc = np.stack([(codes == c).sum(axis=1) for c in range(k)], axis=1).astype(float)
-    ours = _fleiss_from_sums(np.array([n_items]), vc.sum(axis=0)[None],
-                             np.array([(vc**2).sum()]), n_raters)[0]
+    ours = _fleiss_from_sums(
+        np.array([n_items]), vc.sum(axis=0)[None], np.array([(vc**2).sum()]), n_raters
+    )[0]
     table, _ = aggregate_raters(codes, n_cat=k)
     assert approx(float(ours), fleiss_kappa(table, method="fleiss"))
     # Krippendorff with missing ratings, from summed per-item coincidences.
@@ -203,12 +220,15 @@ def test_multi_rater_kernels_match_statsmodels_and_krippendorff() -> None:
     vcm = np.stack([(data == c).sum(axis=1) for c in range(k)], axis=1).astype(float)
     mu = vcm.sum(axis=1)
     ok = mu >= 2
-    coin = ((vcm[ok, :, None] * vcm[ok, None, :] - vcm[ok, :, None] * np.eye(k)[None])
-            / (mu[ok] - 1)[:, None, None]).sum(axis=0)
+    coin = (
+        (vcm[ok, :, None] * vcm[ok, None, :] - vcm[ok, :, None] * np.eye(k)[None])
+        / (mu[ok] - 1)[:, None, None]
+    ).sum(axis=0)
     for level in ("nominal", "ordinal"):
         ours = _kripp_from_coincidence(coin[None], level)[0]
-        ref = krippendorff.alpha(reliability_data=data.T, level_of_measurement=level,
-                                 value_domain=list(range(k)))
+        ref = krippendorff.alpha(
+            reliability_data=data.T, level_of_measurement=level, value_domain=list(range(k))
+        )
         assert approx(float(ours), ref)
     # Interval alpha with missing scores, from per-item sums.
     scores = np.where(missing, np.nan, np.round(codes + rng.normal(0, 0.3, codes.shape), 1))
@@ -227,8 +247,14 @@ def test_hand_checked_two_by_two() -> None:
     # precision: 20/30, 15/20; recall: 20/25, 15/25; F1: 40/55, 30/45.
     ref = np.array([0] * 25 + [1] * 25)
     pred = np.array([0] * 20 + [1] * 5 + [0] * 10 + [1] * 15)
-    report = alignment_report(long_human({"r1": list(ref)}), judge_frame(list(pred)),
-                              judge_name="j", reference="r1", label_order=["0", "1"], n_boot=50)
+    report = alignment_report(
+        long_human({"r1": list(ref)}),
+        judge_frame(list(pred)),
+        judge_name="j",
+        reference="r1",
+        label_order=["0", "1"],
+        n_boot=50,
+    )
     m = report["metrics"]
     assert report["confusion"] == {"labels": ["0", "1"], "matrix": [[20, 5], [10, 15]]}
     assert approx(m["accuracy"]["value"], 0.7)
@@ -285,9 +311,21 @@ def test_report_shape_is_json_and_deterministic() -> None:
     json.dumps(a, allow_nan=False)
     assert a == b
     assert a["metrics"]["cohen_kappa"] != c["metrics"]["cohen_kappa"]
-    assert set(a) == {"n", "judge", "reference", "label_type", "metrics", "confusion",
-                      "inter_rater", "per_stratum", "weighted", "no_majority", "warnings",
-                      "n_boot", "seed"}
+    assert set(a) == {
+        "n",
+        "judge",
+        "reference",
+        "label_type",
+        "metrics",
+        "confusion",
+        "inter_rater",
+        "per_stratum",
+        "weighted",
+        "no_majority",
+        "warnings",
+        "n_boot",
+        "seed",
+    }
     assert a["label_type"] == "nominal" and a["n"] == 120 and a["judge"] == "gpt"
     for name, entry in a["metrics"].items():
         assert set(entry) == {"value", "ci_low", "ci_high", "method"}, name
@@ -296,22 +334,30 @@ def test_report_shape_is_json_and_deterministic() -> None:
     assert a["metrics"]["cohen_kappa"]["method"] == "bootstrap"
     assert a["weighted"] == {} and a["per_stratum"] == []
     # Nominal: ordinal- and interval-only metrics are absent.
-    for absent in ("weighted_kappa_linear", "spearman", "pearson", "mae",
-                   "krippendorff_alpha_ordinal", "agreement_with_ties"):
+    for absent in (
+        "weighted_kappa_linear",
+        "spearman",
+        "pearson",
+        "mae",
+        "krippendorff_alpha_ordinal",
+        "agreement_with_ties",
+    ):
         assert absent not in a["metrics"]
     assert {"precision:bad", "recall:ok", "f1:good"} <= set(a["metrics"])
 
 
 def test_label_type_detection() -> None:
     def kind_of(labels: list[object], **kw: object) -> dict:
-        return alignment_report(long_human({"r": labels}), judge_frame(labels),
-                                judge_name="j", n_boot=0, **kw)
+        return alignment_report(
+            long_human({"r": labels}), judge_frame(labels), judge_name="j", n_boot=0, **kw
+        )
 
     numeric = kind_of([1, 2, 10, 9, 10])
     assert numeric["label_type"] == "ordinal"
     assert numeric["confusion"]["labels"] == ["1", "2", "9", "10"]  # by value, not text
     assert {"weighted_kappa_quadratic", "spearman", "krippendorff_alpha_ordinal"} <= set(
-        numeric["metrics"])
+        numeric["metrics"]
+    )
     text = kind_of(["good", "bad", "good"])
     assert text["label_type"] == "nominal" and text["confusion"]["labels"] == ["bad", "good"]
     declared = kind_of(["low", "high", "mid"], label_order=["low", "mid", "high"])
@@ -328,20 +374,33 @@ def test_label_type_detection() -> None:
     float_labels = alignment_report(
         pd.DataFrame({"item": [1, 2, 3], "rater": "r", "label": [1.0, 2.0, np.nan]}),
         pd.DataFrame({"item": [1.0, 2.0, 3.0], "label": [1, 2, 2]}),
-        judge_name="j", n_boot=0)
+        judge_name="j",
+        n_boot=0,
+    )
     assert float_labels["n"] == 2 and float_labels["confusion"]["labels"] == ["1", "2"]
 
 
 def test_scores_are_interval_and_consensus_is_the_mean() -> None:
-    human = pd.DataFrame({"item": [1, 1, 2, 2, 3, 3, 4], "rater": ["a", "b"] * 3 + ["a"],
-                          "label": None, "score": [1.0, 3.0, 4.0, 4.0, 0.0, 1.0, 5.0]})
+    human = pd.DataFrame(
+        {
+            "item": [1, 1, 2, 2, 3, 3, 4],
+            "rater": ["a", "b"] * 3 + ["a"],
+            "label": None,
+            "score": [1.0, 3.0, 4.0, 4.0, 0.0, 1.0, 5.0],
+        }
+    )
     judge = pd.DataFrame({"item": [1, 2, 3, 4], "label": None, "score": [2.0, 5.0, 0.0, 5.0]})
     rep = alignment_report(human, judge, judge_name="j", n_boot=100)
     assert rep["label_type"] == "interval" and rep["n"] == 4
     # Consensus = rater mean: [2, 4, 0.5, 5] vs judge [2, 5, 0, 5] -> MAE = (0 + 1 + .5 + 0) / 4.
     assert approx(rep["metrics"]["mae"]["value"], 0.375)
-    assert set(rep["metrics"]) == {"pearson", "spearman", "kendall_tau", "mae",
-                                   "krippendorff_alpha_interval"}
+    assert set(rep["metrics"]) == {
+        "pearson",
+        "spearman",
+        "kendall_tau",
+        "mae",
+        "krippendorff_alpha_interval",
+    }
     assert rep["confusion"] == {"labels": [], "matrix": []}
     ir = rep["inter_rater"]
     assert ir["fleiss_kappa"] is None and ir["krippendorff_alpha"]["level"] == "interval"
@@ -349,8 +408,10 @@ def test_scores_are_interval_and_consensus_is_the_mean() -> None:
     # Labels present too, but kind="score" compares the scores.
     human["label"] = "x"
     judge["label"] = "x"
-    assert alignment_report(human, judge, judge_name="j", kind="score",
-                            n_boot=0)["label_type"] == "interval"
+    assert (
+        alignment_report(human, judge, judge_name="j", kind="score", n_boot=0)["label_type"]
+        == "interval"
+    )
 
 
 def test_interval_metrics_match_scipy_through_the_report() -> None:
@@ -369,9 +430,7 @@ def test_interval_metrics_match_scipy_through_the_report() -> None:
 
 def test_consensus_majority_and_no_majority() -> None:
     #           item0       item1        item2        item3
-    votes = {"r1": ["a", "a", "a", "b"],
-             "r2": ["a", "b", "b", None],
-             "r3": ["b", "c", None, None]}
+    votes = {"r1": ["a", "a", "a", "b"], "r2": ["a", "b", "b", None], "r3": ["b", "c", None, None]}
     judge = ["a", "a", "a", "a"]
     rep = alignment_report(long_human(votes), judge_frame(judge), judge_name="j", n_boot=50)
     # item0: a,a,b -> a; item1: a,b,c -> none; item2: a,b -> none (1-1); item3: b -> b.
@@ -385,12 +444,14 @@ def test_consensus_majority_and_no_majority() -> None:
 def test_reference_rater_and_each() -> None:
     votes = {"r1": ["a", "b", "a", "b", None], "r2": ["a", "a", None, "b", "b"]}
     judge = ["a", "b", "b", "b", "b"]
-    by_r2 = alignment_report(long_human(votes), judge_frame(judge), judge_name="j",
-                             reference="r2", n_boot=50)
+    by_r2 = alignment_report(
+        long_human(votes), judge_frame(judge), judge_name="j", reference="r2", n_boot=50
+    )
     assert by_r2["n"] == 4  # r2 labelled items 0, 1, 3, 4
     assert by_r2["metrics"]["accuracy"]["value"] == 0.75
-    each = alignment_report(long_human(votes), judge_frame(judge), judge_name="j",
-                            reference="each", n_boot=200)
+    each = alignment_report(
+        long_human(votes), judge_frame(judge), judge_name="j", reference="each", n_boot=200
+    )
     assert each["n"] == 5  # items, not votes
     assert sum(map(sum, each["confusion"]["matrix"])) == 8  # judge x each vote
     # Correct votes: item0 2/2, item1 1/2, item2 0/1, item3 2/2, item4 1/1 -> 6/8.
@@ -419,18 +480,24 @@ def test_design_weights_hand_checked() -> None:
     # 2 correct. Unweighted accuracy = 5/6. Hajek: (4*2*1 + 10*1 + 10*0) / (4*2 + 2*10) = 18/28.
     ref = ["pass", "pass", "fail", "fail", "pass", "fail"]
     pred = ["pass", "pass", "fail", "fail", "pass", "pass"]
-    design = pd.DataFrame({"item": list(range(6)),
-                           "stratum": ["easy"] * 4 + ["hard"] * 2,
-                           "inclusion_prob": [0.5] * 4 + [0.1] * 2})
-    rep = alignment_report(long_human({"r": ref}), judge_frame(pred), judge_name="j",
-                           design=design, n_boot=300)
+    design = pd.DataFrame(
+        {
+            "item": list(range(6)),
+            "stratum": ["easy"] * 4 + ["hard"] * 2,
+            "inclusion_prob": [0.5] * 4 + [0.1] * 2,
+        }
+    )
+    rep = alignment_report(
+        long_human({"r": ref}), judge_frame(pred), judge_name="j", design=design, n_boot=300
+    )
     assert approx(rep["metrics"]["accuracy"]["value"], 5 / 6)
     w = rep["weighted"]
     assert w["n"] == 6 and approx(w["population_estimate"], 28.0)
     assert approx(w["metrics"]["accuracy"]["value"], 18 / 28)
     weights = np.array([2.0] * 4 + [10.0] * 2)
-    assert approx(w["metrics"]["cohen_kappa"]["value"],
-                  cohen_kappa_score(ref, pred, sample_weight=weights))
+    assert approx(
+        w["metrics"]["cohen_kappa"]["value"], cohen_kappa_score(ref, pred, sample_weight=weights)
+    )
     lo, hi = w["metrics"]["accuracy"]["ci_low"], w["metrics"]["accuracy"]["ci_high"]
     # Stratified resampling keeps 'easy' at 100%; only 'hard' varies: 8/28 .. 28/28.
     assert 8 / 28 - 1e-12 <= lo <= 18 / 28 <= hi <= 1.0 + 1e-12
@@ -457,12 +524,15 @@ def test_design_with_uncovered_items_and_bad_probabilities() -> None:
 def test_inter_rater_and_human_ceiling() -> None:
     rng = np.random.default_rng(9)
     truth = rng.integers(0, 3, 200)
-    votes = {f"r{i}": list(np.where(rng.random(200) < 0.8, truth, rng.integers(0, 3, 200)))
-             for i in range(3)}
+    votes = {
+        f"r{i}": list(np.where(rng.random(200) < 0.8, truth, rng.integers(0, 3, 200)))
+        for i in range(3)
+    }
     judge = list(np.where(rng.random(200) < 0.6, truth, rng.integers(0, 3, 200)))
     # Reference r0 (who labelled everything): the ceiling's "same items" are all 200.
-    rep = alignment_report(long_human(votes), judge_frame(judge), judge_name="j",
-                           reference="r0", n_boot=200)
+    rep = alignment_report(
+        long_human(votes), judge_frame(judge), judge_name="j", reference="r0", n_boot=200
+    )
     ir = rep["inter_rater"]
     assert ir["n_raters"] == 3 and ir["n_items"] == 200 and len(ir["pairs"]) == 3
     r = {k: np.array(v) for k, v in votes.items()}
@@ -472,27 +542,33 @@ def test_inter_rater_and_human_ceiling() -> None:
         assert p["cohen_kappa"]["ci_low"] < kappa < p["cohen_kappa"]["ci_high"]
     table, _ = aggregate_raters(np.column_stack(list(r.values())), n_cat=3)
     assert approx(ir["fleiss_kappa"]["value"], fleiss_kappa(table))
-    kripp = krippendorff.alpha(reliability_data=np.vstack(list(r.values())).astype(float),
-                               level_of_measurement="ordinal")
+    kripp = krippendorff.alpha(
+        reliability_data=np.vstack(list(r.values())).astype(float), level_of_measurement="ordinal"
+    )
     assert approx(ir["krippendorff_alpha"]["value"], kripp)
     ceiling = ir["human_ceiling"]
     assert ceiling["n_items"] == rep["n"]
-    assert ceiling["human_human"]["cohen_kappa"]["value"] > ceiling["judge_human"][
-        "cohen_kappa"]["value"]
+    assert (
+        ceiling["human_human"]["cohen_kappa"]["value"]
+        > ceiling["judge_human"]["cohen_kappa"]["value"]
+    )
     assert approx(ceiling["human_human"]["cohen_kappa"]["value"], float(np.mean(kappas)))
 
 
 def test_single_rater_and_empty_comparison() -> None:
-    rep = alignment_report(long_human({"r": ["a", "b"]}), judge_frame(["a", None]),
-                           judge_name="j", n_boot=10)
+    rep = alignment_report(
+        long_human({"r": ["a", "b"]}), judge_frame(["a", None]), judge_name="j", n_boot=10
+    )
     assert rep["n"] == 1 and rep["inter_rater"]["human_ceiling"] is None
     assert any("single human rater" in w for w in rep["warnings"])
-    empty = alignment_report(long_human({"r": ["a"]}), judge_frame(["a"], items=[99]),
-                             judge_name="j", n_boot=10)
+    empty = alignment_report(
+        long_human({"r": ["a"]}), judge_frame(["a"], items=[99]), judge_name="j", n_boot=10
+    )
     assert empty["n"] == 0 and empty["metrics"] == {}
     with pytest.raises(ValueError, match="more than one verdict"):
-        alignment_report(long_human({"r": ["a", "b"]}), judge_frame(["a", "b"], items=[0, 0]),
-                         judge_name="j")
+        alignment_report(
+            long_human({"r": ["a", "b"]}), judge_frame(["a", "b"], items=[0, 0]), judge_name="j"
+        )
     with pytest.raises(ValueError, match="missing column"):
         alignment_report(pd.DataFrame({"item": [1]}), judge_frame(["a"]), judge_name="j")
 
@@ -522,9 +598,15 @@ def test_ci_coverage_by_simulation() -> None:
     for s in range(sims):
         ref = rng.choice(3, size=n, p=p)
         pred = np.where(rng.random(n) < 0.7, ref, rng.integers(0, 3, n))
-        rep = alignment_report(long_human({"r": list(ref)}), judge_frame(list(pred)),
-                               judge_name="j", reference="r", label_order=["0", "1", "2"],
-                               n_boot=200, seed=s)
+        rep = alignment_report(
+            long_human({"r": list(ref)}),
+            judge_frame(list(pred)),
+            judge_name="j",
+            reference="r",
+            label_order=["0", "1", "2"],
+            n_boot=200,
+            seed=s,
+        )
         acc, kappa = rep["metrics"]["accuracy"], rep["metrics"]["cohen_kappa"]
         hit_acc += acc["ci_low"] <= true_acc <= acc["ci_high"]
         hit_kappa += kappa["ci_low"] <= true_kappa <= kappa["ci_high"]
@@ -537,10 +619,14 @@ def test_ci_coverage_by_simulation() -> None:
 
 
 def _report(metrics: dict[str, tuple[float | None, float | None, float | None]]) -> dict:
-    return {"metrics": {k: {"value": v, "ci_low": lo, "ci_high": hi, "method": "bootstrap"}
-                        for k, (v, lo, hi) in metrics.items()},
-            "inter_rater": {"fleiss_kappa": {"value": 0.8, "ci_low": 0.7, "ci_high": 0.9}},
-            "weighted": {"metrics": {"accuracy": {"value": 0.6, "ci_low": 0.5, "ci_high": 0.7}}}}
+    return {
+        "metrics": {
+            k: {"value": v, "ci_low": lo, "ci_high": hi, "method": "bootstrap"}
+            for k, (v, lo, hi) in metrics.items()
+        },
+        "inter_rater": {"fleiss_kappa": {"value": 0.8, "ci_low": 0.7, "ci_high": 0.9}},
+        "weighted": {"metrics": {"accuracy": {"value": 0.6, "ci_low": 0.5, "ci_high": 0.7}}},
+    }
 
 
 def test_gate_on_ci_low_and_point() -> None:
@@ -577,14 +663,30 @@ def test_gate_on_a_real_report() -> None:
 
 
 def test_parse_thresholds() -> None:
-    assert parse_thresholds(["cohen_kappa=0.6", " accuracy = 0.8 ", "f1:a=b=0.5",
-                             "weighted:accuracy=0.7", "fleiss_kappa=0.4"]) == {
-        "cohen_kappa": 0.6, "accuracy": 0.8, "f1:a=b": 0.5, "weighted:accuracy": 0.7,
-        "fleiss_kappa": 0.4}
+    assert parse_thresholds(
+        [
+            "cohen_kappa=0.6",
+            " accuracy = 0.8 ",
+            "f1:a=b=0.5",
+            "weighted:accuracy=0.7",
+            "fleiss_kappa=0.4",
+        ]
+    ) == {
+        "cohen_kappa": 0.6,
+        "accuracy": 0.8,
+        "f1:a=b": 0.5,
+        "weighted:accuracy": 0.7,
+        "fleiss_kappa": 0.4,
+    }
     assert parse_thresholds([]) == {}
-    for bad, message in [("cohen_kappa", "METRIC=VALUE"), ("=0.5", "empty"),
-                         ("cohen_kappa=high", "not a number"), ("cohens_kappa=0.5", "unknown"),
-                         ("accuracy=nan", "finite"), ("precision:=0.5", "unknown")]:
+    for bad, message in [
+        ("cohen_kappa", "METRIC=VALUE"),
+        ("=0.5", "empty"),
+        ("cohen_kappa=high", "not a number"),
+        ("cohens_kappa=0.5", "unknown"),
+        ("accuracy=nan", "finite"),
+        ("precision:=0.5", "unknown"),
+    ]:
         with pytest.raises(ValueError, match=message):
             parse_thresholds([bad])
     with pytest.raises(ValueError, match="twice"):
@@ -593,12 +695,59 @@ def test_parse_thresholds() -> None:
 
 def test_markdown_rendering() -> None:
     votes = {"r1": ["a", "b", "a", "b"] * 5, "r2": ["a", "b", "b", "b"] * 5}
-    design = pd.DataFrame({"item": list(range(20)), "stratum": ["x", "y"] * 10,
-                           "inclusion_prob": [0.5, 0.25] * 10})
-    rep = alignment_report(long_human(votes), judge_frame(["a", "b", "a", "a"] * 5),
-                           judge_name="gpt|4", reference="r1", design=design, n_boot=50)
+    design = pd.DataFrame(
+        {"item": list(range(20)), "stratum": ["x", "y"] * 10, "inclusion_prob": [0.5, 0.25] * 10}
+    )
+    rep = alignment_report(
+        long_human(votes),
+        judge_frame(["a", "b", "a", "a"] * 5),
+        judge_name="gpt|4",
+        reference="r1",
+        design=design,
+        n_boot=50,
+    )
     md = report_to_markdown(rep)
     assert md.startswith("# Alignment: judge `gpt\\|4` vs r1")
-    for part in ("| accuracy |", "## Confusion", "## Human agreement", "Human ceiling",
-                 "## Design-weighted", "## Per stratum", "## Warnings"):
+    for part in (
+        "| accuracy |",
+        "## Confusion",
+        "## Human agreement",
+        "Human ceiling",
+        "## Design-weighted",
+        "## Per stratum",
+        "## Warnings",
+    ):
         assert part in md
+
+
+def test_crowd_of_raters_pairs_and_fleiss_on_the_modal_count() -> None:
+    # 12 raters, 3 per item: 66 rater pairs (kernel point values past the sklearn pair limit)
+    # and no item rated by everyone, so Fleiss uses the items with the modal 3 ratings.
+    rng = np.random.default_rng(21)
+    n_items, n_raters = 400, 12
+    truth = rng.integers(0, 3, n_items)
+    who = np.array([rng.choice(n_raters, 3, replace=False) for _ in range(n_items)])
+    labels = np.where(
+        rng.random((n_items, 3)) < 0.75, truth[:, None], rng.integers(0, 3, (n_items, 3))
+    )
+    human = pd.DataFrame(
+        {
+            "item": np.repeat(np.arange(n_items), 3),
+            "rater": [f"r{w:02d}" for w in who.ravel()],
+            "label": labels.ravel().astype(str),
+        }
+    )
+    rep = alignment_report(human, judge_frame(list(truth)), judge_name="j", n_boot=100)
+    ir = rep["inter_rater"]
+    assert ir["n_raters"] == 12 and len(ir["pairs"]) == 66
+    wide = human.pivot(index="item", columns="rater", values="label")
+    for pair in ir["pairs"][::7]:
+        both = wide[[pair["rater_a"], pair["rater_b"]]].dropna()
+        assert pair["n"] == len(both)
+        expected = cohen_kappa_score(both.iloc[:, 0], both.iloc[:, 1], labels=["0", "1", "2"])
+        assert approx(pair["cohen_kappa"]["value"], expected)
+        assert approx(pair["accuracy"]["value"], float((both.iloc[:, 0] == both.iloc[:, 1]).mean()))
+    table, _ = aggregate_raters(labels, n_cat=3)
+    assert ir["fleiss_kappa"]["raters_per_item"] == 3
+    assert approx(ir["fleiss_kappa"]["value"], fleiss_kappa(table))
+    assert ir["human_ceiling"]["n_rater_pairs"] == 66

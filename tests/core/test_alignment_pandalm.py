@@ -32,21 +32,31 @@ def _load(name: str) -> list[dict[str, Any]]:
 def frames() -> dict[str, pd.DataFrame]:
     """Human labels (long) and both judges, keyed by idx; labels as strings '0', '1', '2'."""
     test, gpt, panda = (_load(f) for f in FILES)
-    human = pd.DataFrame([
-        {"item": row["idx"], "rater": f"annotator{i}", "label": str(row[f"annotator{i}"]),
-         "score": None}
-        for row in test
-        for i in (1, 2, 3)
-    ])
+    human = pd.DataFrame(
+        [
+            {
+                "item": row["idx"],
+                "rater": f"annotator{i}",
+                "label": str(row[f"annotator{i}"]),
+                "score": None,
+            }
+            for row in test
+            for i in (1, 2, 3)
+        ]
+    )
     # gpt-3.5 answers '1', '2', 'Tie' or 'garbage'; the paper counts the last two as 0 (tie).
-    gpt_df = pd.DataFrame({
-        "item": [r["idx"] for r in gpt],
-        "label": [r["gpt_result"] if r["gpt_result"] in ("1", "2") else "0" for r in gpt],
-    })
-    panda_df = pd.DataFrame({
-        "item": [r["idx"] for r in panda],
-        "label": [str(r["pandalm_result"]) for r in panda],
-    })
+    gpt_df = pd.DataFrame(
+        {
+            "item": [r["idx"] for r in gpt],
+            "label": [r["gpt_result"] if r["gpt_result"] in ("1", "2") else "0" for r in gpt],
+        }
+    )
+    panda_df = pd.DataFrame(
+        {
+            "item": [r["idx"] for r in panda],
+            "label": [str(r["pandalm_result"]) for r in panda],
+        }
+    )
     return {"human": human, "gpt-3.5-turbo": gpt_df, "pandalm-7b": panda_df}
 
 
@@ -65,8 +75,10 @@ def test_gold_labels_and_inter_annotator_kappa(reports: dict[str, dict[str, Any]
     assert report["label_type"] == "ordinal"
     # Gold (majority of three) distribution: 0: 105, 1: 422, 2: 472 = confusion row totals.
     assert [sum(row) for row in report["confusion"]["matrix"]] == [105, 422, 472]
-    kappas = {(p["rater_a"], p["rater_b"]): round(p["cohen_kappa"]["value"], 2)
-              for p in report["inter_rater"]["pairs"]}
+    kappas = {
+        (p["rater_a"], p["rater_b"]): round(p["cohen_kappa"]["value"], 2)
+        for p in report["inter_rater"]["pairs"]
+    }
     assert kappas == {
         ("annotator1", "annotator2"): 0.85,
         ("annotator1", "annotator3"): 0.88,
@@ -77,10 +89,14 @@ def test_gold_labels_and_inter_annotator_kappa(reports: dict[str, dict[str, Any]
 @pytest.mark.parametrize(
     ("judge", "published"),
     [
-        ("gpt-3.5-turbo", {"accuracy": 71.07, "precision_macro": 58.79,
-                           "recall_macro": 57.36, "f1_macro": 57.55}),
-        ("pandalm-7b", {"accuracy": 66.77, "precision_macro": 57.38,
-                        "recall_macro": 57.50, "f1_macro": 57.43}),
+        (
+            "gpt-3.5-turbo",
+            {"accuracy": 71.07, "precision_macro": 58.79, "recall_macro": 57.36, "f1_macro": 57.55},
+        ),
+        (
+            "pandalm-7b",
+            {"accuracy": 66.77, "precision_macro": 57.38, "recall_macro": 57.50, "f1_macro": 57.43},
+        ),
     ],
 )
 def test_judge_vs_gold_matches_published(
