@@ -15,7 +15,7 @@ from evalguard_core.cli import common
 from evalguard_core.errors import EvalGuardError
 
 # Each module adds its subcommands with `register(subparsers)`.
-COMMAND_MODULES = ("runs", "keys", "server", "exports", "align", "bootstrap", "tasks")
+COMMAND_MODULES = ("runs", "keys", "server", "exports", "align", "bootstrap", "tasks", "queues")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,145 @@
+"""`evalguard queues create|list|show|add|claims|events|expire`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from evalguard_core import claims, events, queues
+from evalguard_core.cli.common import add_common, emit, open_scope, table
+from evalguard_core.runs import CaseFilter
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the commands."""
+    queues_p = sub.add_parser("queues", help="annotation queues")
+    qsub = queues_p.add_subparsers(dest="queues_command", required=True, metavar="ACTION")
+    p = qsub.add_parser("create", help="create a queue")
+    p.add_argument("--name", required=True)
+    p.add_argument("--target-type", default="eval_case", choices=queues.TARGET_TYPES)
+    p.add_argument("--labels", help="comma-separated label options (default pass,fail; A,B,tie)")
+    p.add_argument("--score-min", type=float)
+    p.add_argument("--score-max", type=float)
+    p.add_argument("--instructions")
+    p.add_argument("--per-item", type=int, default=1, help="raters per item (overlap)")
+    p.add_argument("--lease-seconds", type=int, default=queues.DEFAULT_LEASE_SECONDS)
+    add_common(p)
+    p.set_defaults(handler=cmd_create)
+    p = qsub.add_parser("list", help="list queues with progress")
+    add_common(p)
+    p.set_defaults(handler=cmd_list)
+    p = qsub.add_parser("show", help="one queue with progress per rater")
+    p.add_argument("queue_id")
+    add_common(p)
+    p.set_defaults(handler=cmd_show)
+    p = qsub.add_parser("add", help="add targets: ids, a file of ids, or a run's filtered cases")
+    p.add_argument("queue_id")
+    p.add_argument("targets", nargs="*", help="<run_id>:<case_id> or trace ids")
+    p.add_argument("--file", help="a text file with one target id per line")
+    p.add_argument("--run", help="add this run's cases (with --label-scorer/--label filters)")
+    p.add_argument("--label-scorer", help="e.g. llm_judge")
+    p.add_argument("--label", help="e.g. fail")
+    add_common(p)
+    p.set_defaults(handler=cmd_add)
+    p = qsub.add_parser("claims", help="live claims of a queue")
+    p.add_argument("queue_id")
+    add_common(p)
+    p.set_defaults(handler=cmd_claims)
+    p = qsub.add_parser("expire", help="mark run-out leases expired")
+    p.add_argument("queue_id")
+    add_common(p)
+    p.set_defaults(handler=cmd_expire)
+    p = qsub.add_parser("events", help="the queue's event log, newest first")
+    p.add_argument("queue_id")
+    p.add_argument("--kind", help="claim, release, expire, heartbeat, annotate, relabel ...")
+    p.add_argument("--limit", type=int, default=50)
+    add_common(p)
+    p.set_defaults(handler=cmd_events)
+
+
+def _progress_text(q: dict) -> str:
+    """'12/100 done, 3 claimed, 85 pending, 14 labels'."""
+    p = q["progress"]
+    return (
+        f"{p['done']}/{p['total']} done, {p['claimed']} claimed, {p['pending']} pending, "
+        f"{p['annotations']} labels"
+    )
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    """Create a queue and print its id."""
+    q = queues.create_queue(
+        open_scope(args),
+        created_by="cli",
+        name=args.name,
+        target_type=args.target_type,
+        label_options=[s.strip() for s in args.labels.split(",")] if args.labels else None,
+        score_min=args.score_min,
+        score_max=args.score_max,
+        instructions=args.instructions,
+        annotations_per_item=args.per_item,
+        lease_seconds=args.lease_seconds,
+    )
+    emit(args, q, q["queue_id"])
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List queues."""
+    rows = queues.list_queues(open_scope(args))
+    for q in rows:
+        q["status"] = _progress_text(q)
+    emit(args, rows, table(rows, ["queue_id", "name", "target_type", "status"]))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Show a queue."""
+    q = queues.get_queue(open_scope(args), args.queue_id)
+    lines = [
+        f"queue    {q['queue_id']}  ({q['name']}, {q['target_type']})",
+        f"labels   {', '.join(q['label_options'])}; {q['annotations_per_item']} per item; "
+        f"lease {q['lease_seconds']} s",
+        f"progress {_progress_text(q)}",
+        table(q["per_rater"], ["annotator", "annotations", "claimed"]),
+    ]
+    emit(args, q, "\n".join(lines))
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add targets to a queue."""
+    scope = open_scope(args)
+    if args.run:
+        f = CaseFilter(label_scorer=args.label_scorer, label=args.label)
+        result = queues.add_from_run(scope, args.queue_id, args.run, f, actor="cli")
+    else:
+        ids = list(args.targets)
+        if args.file:
+            ids += [x.strip() for x in Path(args.file).read_text("utf-8").splitlines() if x.strip()]
+        result = queues.add_items(scope, args.queue_id, ids, actor="cli")
+    emit(args, result, f"added {result['added']}, duplicates {result['duplicates']}")
+    return 0
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    """List live claims."""
+    rows = claims.list_claims(open_scope(args), args.queue_id)["claims"]
+    emit(args, rows, table(rows, ["item_id", "target_id", "annotator", "lease_expires_at"]))
+    return 0
+
+
+def cmd_expire(args: argparse.Namespace) -> int:
+    """Sweep run-out leases."""
+    n = claims.expire_leases(open_scope(args), args.queue_id)
+    emit(args, {"expired_items": n}, f"expired leases on {n} item(s)")
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    """Print the event log."""
+    page = events.list_events(
+        open_scope(args), queue_id=args.queue_id, kind=args.kind, limit=args.limit
+    )
+    emit(args, page, table(page["events"], ["event_id", "at", "actor", "kind", "item_id"]))
+    return 0
