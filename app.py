@@ -12,6 +12,8 @@ st.set_page_config(page_title="EvalGuard", page_icon=":material/fact_check:", la
 PAGES = [
     # (file, title, icon, minimum role)
     ("pages/runs.py", "Runs", ":material/table_view:", "viewer"),
+    ("pages/queues.py", "Queues", ":material/queue:", "viewer"),
+    ("pages/label.py", "Label", ":material/label:", "annotator"),
     ("pages/alignment.py", "Alignment", ":material/balance:", "viewer"),
     ("pages/tasks.py", "Tasks", ":material/checklist:", "viewer"),
     ("pages/bootstrap.py", "Bootstrap", ":material/shuffle:", "admin"),
