@@ -1076,41 +1076,71 @@ def _judge_section(
     """Judge-vs-reference metrics, confusion matrix and the human ceiling on the same items."""
     rs = _Resampler(_unit_keys(data, comp), n_boot, rng)
     rated = data.rated()[comp.items]
-    pairs = [(a, b) for a, b in _pairs(len(data.raters)) if (rated[:, a] & rated[:, b]).any()]
-    judged_raters = [r for r in range(len(data.raters)) if rated[:, r].any()]
     human = data.human[comp.items]
     judge = data.judge[comp.items]
-
+    pairs = [(a, b) for a, b in _pairs(len(data.raters)) if (rated[:, a] & rated[:, b]).any()]
+    # Human ceiling: every rater pair, then the judge against every rater, on the same items
+    # (x values, y values, units where both are present).
+    sides = [
+        (human[:, a], human[:, b], np.flatnonzero(rated[:, a] & rated[:, b])) for a, b in pairs
+    ] + [
+        (human[:, r], judge, np.flatnonzero(rated[:, r]))
+        for r in range(len(data.raters))
+        if rated[:, r].any()
+    ]
     if data.categorical:
         k = len(data.categories)
         present = np.unique(np.concatenate([comp.ref, comp.pred])).astype(np.int64)
         spec = _cat_spec(data.label_type, data.categories, present)
         light = _CatSpec(data.label_type, data.categories, present)
         main = _incidence(rs, comp.obs_unit, comp.ref * k + comp.pred, k * k)
-        ceiling_tables = []
-        for a, b in pairs:
-            m = np.flatnonzero(rated[:, a] & rated[:, b])
-            ceiling_tables.append(_incidence(rs, m, human[m, a] * k + human[m, b], k * k))
-        for r in judged_raters:
-            m = np.flatnonzero(rated[:, r])
-            ceiling_tables.append(_incidence(rs, m, human[m, r] * k + judge[m], k * k))
+        side_tables: list[tuple[_Table, _Cells | None]] = [
+            (_incidence(rs, m, x[m] * k + y[m], k * k), None) for x, y, m in sides
+        ]
+        ceiling_names: tuple[str, ...] = ("accuracy", "cohen_kappa")
 
         def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
             return _cat_kernel(_apply(main, counts).reshape(-1, k, k), spec)
 
-        def ceiling_kernel(counts: FloatArray) -> dict[str, FloatArray]:
-            parts = [
-                _cat_kernel(_apply(t, counts).reshape(-1, k, k), light, full=False)
-                for t in ceiling_tables
-            ]
-            return _ceiling_means(parts, len(pairs), ("accuracy", "cohen_kappa"))
+        def side_kernel(side: tuple[_Table, _Cells | None], c: FloatArray) -> dict[str, FloatArray]:
+            return _cat_kernel(_apply(side[0], c).reshape(-1, k, k), light, full=False)
 
-        reps, ceiling_reps = rs.run([main_kernel, ceiling_kernel]) if n_boot else ({}, {})
         points = _cat_points(comp.ref, comp.pred, spec)
-        metrics = _entries(points, reps, confidence)
+    else:
+        xy, obs_cell = np.unique(
+            np.column_stack([comp.ref, comp.pred]), axis=0, return_inverse=True
+        )
+        cells = _cells(xy[:, 0], xy[:, 1])
+        main = _incidence(rs, comp.obs_unit, obs_cell.reshape(-1), len(xy))
+        side_tables = []
+        for x, y, m in sides:
+            sxy, inv = np.unique(np.column_stack([x[m], y[m]]), axis=0, return_inverse=True)
+            side_tables.append(
+                (_incidence(rs, m, inv.reshape(-1), len(sxy)), _cells(sxy[:, 0], sxy[:, 1]))
+            )
+        ceiling_names = ("pearson", "mae")
+
+        def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
+            return _interval_kernel(_apply(main, counts), cells)
+
+        def side_kernel(side: tuple[_Table, _Cells | None], c: FloatArray) -> dict[str, FloatArray]:
+            assert side[1] is not None
+            return _interval_kernel(_apply(side[0], c), side[1], ranks=False)
+
+        points = _interval_points(comp.ref.astype(float), comp.pred.astype(float))
+
+    def ceiling_kernel(counts: FloatArray) -> dict[str, FloatArray]:
+        parts = [side_kernel(t, counts) for t in side_tables]
+        return _ceiling_means(parts, len(pairs), ceiling_names)
+
+    reps, ceiling_reps = rs.run([main_kernel, ceiling_kernel]) if n_boot else ({}, {})
+    metrics = _entries(points, reps, confidence)
+    if data.categorical:
         if not comp.clustered:
-            correct = float((comp.ref == comp.pred).sum())
-            metrics["accuracy"] = _wilson(correct, len(comp.ref), confidence)
+            # Plain proportions over independent items: Wilson beats a percentile bootstrap.
+            metrics["accuracy"] = _wilson(
+                float((comp.ref == comp.pred).sum()), len(comp.ref), confidence
+            )
             if data.label_type == PAIRWISE:
                 metrics["agreement_with_ties"] = dict(metrics["accuracy"])
                 tie = data.categories.index("tie")
@@ -1118,81 +1148,27 @@ def _judge_section(
                 metrics["agreement_without_ties"] = _wilson(
                     float((comp.ref[m] == comp.pred[m]).sum()), int(m.sum()), confidence
                 )
-        conf = _silently(lambda: confusion_matrix(comp.ref, comp.pred, labels=list(range(k))))
-        confusion = {"labels": list(data.categories), "matrix": conf.tolist()}
+        labels = list(range(len(data.categories)))
+        conf = _silently(lambda: confusion_matrix(comp.ref, comp.pred, labels=labels))
+        confusion: dict[str, Any] = {"labels": list(data.categories), "matrix": conf.tolist()}
         _class_warnings(conf, present, data.categories, warn)
-
-        def ceiling_point(x: IntArray, y: IntArray) -> dict[str, float]:
-            return _pair_points(x, y, light, len(pairs))
-
-        ceiling_names: tuple[str, ...] = ("accuracy", "cohen_kappa")
     else:
-        cells_xy, obs_cell = np.unique(
-            np.column_stack([comp.ref, comp.pred]), axis=0, return_inverse=True
-        )
-        cells = _cells(cells_xy[:, 0], cells_xy[:, 1])
-        main = _incidence(rs, comp.obs_unit, obs_cell.reshape(-1), len(cells_xy))
-        ceiling_tables = []
-        ceiling_cells: list[_Cells] = []
-        for x_of, y_of, m in [
-            (human[:, a], human[:, b], np.flatnonzero(rated[:, a] & rated[:, b])) for a, b in pairs
-        ] + [(human[:, r], judge, np.flatnonzero(rated[:, r])) for r in judged_raters]:
-            xy, inv = np.unique(np.column_stack([x_of[m], y_of[m]]), axis=0, return_inverse=True)
-            ceiling_tables.append(_incidence(rs, m, inv.reshape(-1), len(xy)))
-            ceiling_cells.append(_cells(xy[:, 0], xy[:, 1]))
-
-        def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
-            return _interval_kernel(_apply(main, counts), cells)
-
-        def ceiling_kernel(counts: FloatArray) -> dict[str, FloatArray]:
-            parts = [
-                _interval_kernel(_apply(t, counts), c, ranks=False)
-                for t, c in zip(ceiling_tables, ceiling_cells, strict=True)
-            ]
-            return _ceiling_means(parts, len(pairs), ("pearson", "mae"))
-
-        reps, ceiling_reps = rs.run([main_kernel, ceiling_kernel]) if n_boot else ({}, {})
-        points = _interval_points(comp.ref.astype(float), comp.pred.astype(float))
-        metrics = _entries(points, reps, confidence)
         confusion = {"labels": [], "matrix": []}
-
-        def ceiling_point(x: FloatArray, y: FloatArray) -> dict[str, float]:
-            return {
-                "pearson": _quiet(lambda: stats.pearsonr(x, y)),
-                "mae": _quiet(lambda: mean_absolute_error(x, y)),
-            }
-
-        ceiling_names = ("pearson", "mae")
 
     ceiling = None
     if pairs:
-        hh = [
-            ceiling_point(human[m, a], human[m, b])
-            for a, b in pairs
-            for m in [np.flatnonzero(rated[:, a] & rated[:, b])]
-        ]
-        jh = [
-            ceiling_point(human[m, r], judge[m])
-            for r in judged_raters
-            for m in [np.flatnonzero(rated[:, r])]
-        ]
+        # The ceiling is a summary of many pairs: its point value is the same kernel on the
+        # observed sample (the per-pair formulas are tested against sklearn / scipy).
+        observed = {k: float(v[0]) for k, v in ceiling_kernel(rs.full()).items()}
         ceiling = {"n_items": len(comp.items), "n_rater_pairs": len(pairs)}
-        for side, vals in (("human_human", hh), ("judge_human", jh)):
+        for side in ("human_human", "judge_human"):
             ceiling[side] = {
                 name: _metric(
-                    _nanmean([v[name] for v in vals]),
-                    ceiling_reps.get(f"{side}:{name}"),
-                    confidence,
+                    observed[f"{side}:{name}"], ceiling_reps.get(f"{side}:{name}"), confidence
                 )
                 for name in ceiling_names
             }
     return _ordered(metrics), confusion, ceiling
-
-
-def _nanmean(values: list[float]) -> float:
-    """Mean of the defined values (NaN when none)."""
-    finite = [v for v in values if math.isfinite(v)]
-    return float(np.mean(finite)) if finite else float("nan")
 
 
 def _ceiling_means(

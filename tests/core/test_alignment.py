@@ -751,3 +751,42 @@ def test_crowd_of_raters_pairs_and_fleiss_on_the_modal_count() -> None:
     assert ir["fleiss_kappa"]["raters_per_item"] == 3
     assert approx(ir["fleiss_kappa"]["value"], fleiss_kappa(table))
     assert ir["human_ceiling"]["n_rater_pairs"] == 66
+
+
+def test_each_reference_resamples_items_not_votes() -> None:
+    # Two raters who always agree: under reference="each" every item contributes two identical
+    # votes. Resampling by item must then give exactly the consensus intervals (same seed, same
+    # item types); resampling votes independently would make them narrower.
+    rng = np.random.default_rng(13)
+    ref, pred = noisy_labels(rng, 80, 3, keep=0.6)
+    human = long_human({"r1": list(ref), "r2": list(ref)})
+    judge = judge_frame(list(pred))
+    each = alignment_report(human, judge, judge_name="j", reference="each", n_boot=300, seed=4)
+    cons = alignment_report(human, judge, judge_name="j", reference="consensus", n_boot=300, seed=4)
+    assert each["n"] == cons["n"] == 80
+    for name in ("cohen_kappa", "f1_macro", "gwet_ac1"):
+        for key in ("value", "ci_low", "ci_high"):
+            assert approx(each["metrics"][name][key], cons["metrics"][name][key]), (name, key)
+
+
+def test_weighted_kernel_matches_sklearn_sample_weight() -> None:
+    rng = np.random.default_rng(17)
+    ref, pred = noisy_labels(rng, 300, 4, keep=0.5)
+    w = rng.choice([1.0, 2.5, 10.0], size=300)
+    conf = np.zeros((1, 4, 4))
+    np.add.at(conf[0], (ref, pred), w)
+    out = _cat_kernel(conf, _cat_spec("ordinal", list("0123"), np.arange(4)))
+    labels = [0, 1, 2, 3]
+    assert approx(float(out["accuracy"][0]), accuracy_score(ref, pred, sample_weight=w))
+    assert approx(float(out["cohen_kappa"][0]), cohen_kappa_score(ref, pred, sample_weight=w))
+    assert approx(
+        float(out["weighted_kappa_quadratic"][0]),
+        cohen_kappa_score(ref, pred, labels=labels, weights="quadratic", sample_weight=w),
+    )
+    assert approx(
+        float(out["balanced_accuracy"][0]), balanced_accuracy_score(ref, pred, sample_weight=w)
+    )
+    p, r, f, _ = precision_recall_fscore_support(ref, pred, average="macro", sample_weight=w)
+    assert approx(float(out["precision_macro"][0]), p)
+    assert approx(float(out["recall_macro"][0]), r)
+    assert approx(float(out["f1_macro"][0]), f)
