@@ -11,6 +11,16 @@ vector of counts per type. Drawing n items with replacement and tallying their t
 Multinomial(n, type frequencies) draw, so a replicate costs O(types) instead of O(n); with
 stratified resampling the draw is done per stratum. Sums per replicate are then one matrix
 product of (replicates x types) counts with a (types x features) table.
+
+Conventions (documented here because the report's consumers rely on them):
+- confusion rows are the reference (humans), columns the judge;
+- macro precision / recall / F1 average the classes seen on either side; an undefined per-class
+  value counts as 0 (scikit-learn's zero_division=0) and the report warns about it;
+- weighted kappas use distances between positions on the scale (scikit-learn's convention);
+- reference="each": one observation per (item, rater) vote, resampled by item; `n` counts items;
+- Wilson intervals for plain proportions over independent items, percentile bootstrap otherwise;
+- design weights are 1/inclusion_prob; weighted figures are Hájek ratio estimates;
+- Fleiss' kappa uses the items rated by every rater, else those with the most common count.
 """
 
 from __future__ import annotations
@@ -1498,8 +1508,8 @@ def _design_sections(
             )
         constant_w = np.ptp(weight[units]) == 0
         if data.categorical and constant_w and not comp.clustered:
-            # Equal weights within the stratum: a plain proportion, so Wilson is exact enough
-            # and behaves far better than a percentile bootstrap on a handful of items.
+            # Equal weights within the stratum make accuracy a plain proportion: Wilson stays
+            # calibrated on a handful of items, where a percentile bootstrap does not.
             entry["accuracy"] = _wilson(float((ref[m] == pred[m]).sum()), int(m.sum()), confidence)
         if len(units) < 2:
             warn.append(f"stratum {name!r} has {len(units)} compared item: its CI is degenerate")
