@@ -11,6 +11,7 @@ st.set_page_config(page_title="EvalGuard", page_icon=":material/fact_check:", la
 
 PAGES = [
     # (file, title, icon, minimum role)
+    ("pages/home.py", "Home", ":material/home:", "viewer"),
     ("pages/runs.py", "Runs", ":material/table_view:", "viewer"),
     ("pages/queues.py", "Queues", ":material/queue:", "viewer"),
     ("pages/label.py", "Label", ":material/label:", "annotator"),
@@ -51,7 +52,7 @@ def sidebar() -> None:
 sidebar()
 who = session.actor()
 pages = [
-    st.Page(path, title=title, icon=icon)
+    st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
     for path, title, icon, role in PAGES
     if who is not None and who.can(role)
 ]

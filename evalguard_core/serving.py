@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 from evalguard_core.jobs import fail_interrupted_jobs
@@ -29,17 +30,28 @@ def startup_tasks(store: Store) -> None:
 STARTUP_TASKS: list = [fail_interrupted_jobs]
 
 
-def open_server_store(path: Path | None = None, *, seed_demo: bool | None = None) -> Store:
-    """The process-wide store; a new file gets the synthetic demo run unless disabled."""
-    path = Path(path or db_path())
-    is_new = not path.exists()
-    store = get_store(path)
-    if seed_demo is None:
-        seed_demo = os.environ.get("EVALGUARD_DEMO", "1") not in ("0", "false", "no")
-    if is_new and seed_demo:
-        from evalguard_core import demo
+_started: set[int] = set()
+_start_lock = threading.Lock()
 
-        info = demo.seed_demo(store.scope(), path.parent / "demo")
-        log.info("seeded the synthetic demo run %s (%s cases)", info["run_id"], info["cases"])
-    startup_tasks(store)
+
+def open_server_store(path: Path | None = None, *, seed_demo: bool | None = None) -> Store:
+    """The process-wide store; a new file gets the synthetic demo run unless disabled.
+
+    Pages call this on every rerun, so seeding and start-up work happen once per store object.
+    """
+    path = Path(path or db_path())
+    with _start_lock:
+        is_new = not path.exists()
+        store = get_store(path)
+        if id(store) in _started:
+            return store
+        _started.add(id(store))
+        if seed_demo is None:
+            seed_demo = os.environ.get("EVALGUARD_DEMO", "1") not in ("0", "false", "no")
+        if is_new and seed_demo:
+            from evalguard_core import demo
+
+            info = demo.seed_demo(store.scope(), path.parent / "demo")
+            log.info("seeded the synthetic demo run %s (%s cases)", info["run_id"], info["cases"])
+        startup_tasks(store)
     return store

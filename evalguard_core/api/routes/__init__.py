@@ -1,8 +1,8 @@
 """API routers, one module per domain; `ROUTERS` is what the app mounts."""
 
+from evalguard_core.api.routes import alignment, exports, runs
 from evalguard_core.api.routes import annotations as annotations_routes
 from evalguard_core.api.routes import bootstrap as bootstrap_routes
-from evalguard_core.api.routes import alignment, exports, runs
 from evalguard_core.api.routes import jobs as jobs_routes
 from evalguard_core.api.routes import queues as queues_routes
 from evalguard_core.api.routes import tasks as tasks_routes
@@ -11,9 +11,9 @@ ROUTERS = [
     runs.router,
     exports.router,
     alignment.router,
-    bootstrap_routes.router,
-    jobs_routes.router,
     queues_routes.router,
     annotations_routes.router,
+    bootstrap_routes.router,
+    jobs_routes.router,
     tasks_routes.router,
 ]
