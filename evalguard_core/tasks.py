@@ -12,6 +12,7 @@ sees task labels beside queue and imported ones.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -45,6 +46,9 @@ MAX_NAME = 200
 MAX_TEXT = 20_000
 MAX_LISTED = 20
 _ATTEMPTS = 6
+# One process serves UI and API (DuckDB allows one writer process), so a process lock per task
+# serialises its labels without DuckDB write conflicts; striped so memory stays bounded.
+_LABEL_LOCKS = [threading.Lock() for _ in range(64)]
 
 
 # -- public shapes -----------------------------------------------------------------------------
@@ -284,8 +288,9 @@ def label_item(
 ) -> dict[str, Any]:
     """Label one item as `actor` (the caller's identity, never from a request body).
 
-    The latest label wins; the previous one is kept in the event log. Retries when a
-    concurrent label of the same task conflicts, then answers 409.
+    The latest label wins; the previous one is kept in the event log. Labels of one task are
+    serialised by a process lock; a DuckDB write conflict that still happens (another writer)
+    is retried, and answers 409 only when it persists.
     """
     if not actor:
         raise ValidationError("a label needs the rater's identity", details={"field": "labeledBy"})
@@ -298,9 +303,10 @@ def label_item(
             details={"field": "label", "options": task["label_options"]},
         )
     clean_notes = _check_text(notes, "notes", MAX_TEXT)
+    lock = _LABEL_LOCKS[hash((scope.org_id, task["task_id"])) % len(_LABEL_LOCKS)]
     for attempt in range(_ATTEMPTS):
         try:
-            with scope.db.atomic():
+            with lock, scope.db.atomic():
                 _write_label(scope, task["task_id"], item_id, clean_label, clean_notes, actor)
             break
         except TransactionConflict:

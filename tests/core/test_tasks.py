@@ -214,28 +214,29 @@ def test_next_unlabelled_wraps_around() -> None:
     assert tasks.parse_options("  ") is None
 
 
-def test_concurrent_labels_leave_a_correct_status(scope: Scope, sample_run: str) -> None:
-    ids = list(trace_ids(scope, sample_run).values())
-    task = tasks.create_task(scope, name="t", trace_ids=ids)
+def test_concurrent_labels_leave_a_correct_status(scope: Scope, tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    path.write_text("case_id,input,output\n" + "".join(f"c{i},q{i},a{i}\n" for i in range(60)))
+    run_id = runs.import_run(scope, path).run_id
+    task = tasks.create_task_from_run(scope, run_id=run_id, name="t")
     items = tasks.get_task(scope, task["id"])["items"]
     errors: list[Exception] = []
 
-    def label(item_id: str, who: str) -> None:
-        try:
-            tasks.label_item(scope, task["id"], item_id, label="pass", actor=who)
-        except Exception as exc:  # collected: a thread's failure must fail the test
-            errors.append(exc)
+    def label(chunk: list[dict], who: str) -> None:
+        for item in chunk:
+            try:
+                tasks.label_item(scope, task["id"], item["id"], label="pass", actor=who)
+            except Exception as exc:  # collected: a thread's failure must fail the test
+                errors.append(exc)
 
-    threads = [
-        threading.Thread(target=label, args=(it["id"], f"r{n}")) for n, it in enumerate(items)
-    ]
+    threads = [threading.Thread(target=label, args=(items[n::6], f"r{n}")) for n in range(6)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
     done = tasks.get_task(scope, task["id"])
-    assert (done["status"], done["completedCount"]) == ("completed", len(ids))
+    assert (done["status"], done["completedCount"]) == ("completed", 60)
 
 
 # -- CLI (a real subprocess, as users run it) --------------------------------------------------
@@ -304,3 +305,19 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path) -> None:
     assert out.returncode == 2 and "--run" in out.stderr
     out = evalguard("tasks", "show", "00000000-0000-0000-0000-000000000000", db=db)
     assert out.returncode == 2 and "not found" in out.stderr
+
+
+def test_task_labels_feed_the_alignment_report(scope: Scope, sample_run: str) -> None:
+    from evalguard_core import reports
+
+    task = tasks.create_task_from_run(scope, run_id=sample_run, name="t")
+    judge = {"c1": "pass", "c2": "fail", "c3": "pass", "c4": "pass"}  # llm_judge in SAMPLE_CSV
+    human = {"c1": "pass", "c2": "fail", "c3": "pass", "c4": "fail"}
+    for item in tasks.get_task(scope, task["id"])["items"]:
+        tasks.label_item(scope, task["id"], item["id"], label=human[item["caseId"]], actor="ann")
+    report = reports.build_report(
+        scope, run_id=sample_run, judge="llm_judge", task_id=task["id"], n_boot=50
+    )
+    assert report["n"] == 4
+    agree = sum(judge[c] == human[c] for c in judge) / 4
+    assert report["metrics"]["accuracy"]["value"] == pytest.approx(agree)
