@@ -897,15 +897,14 @@ def _cat_points(
     return out
 
 
-def _pair_points(x: IntArray, y: IntArray, spec: _CatSpec, n_pairs: int) -> dict[str, float]:
-    """Accuracy and kappa of one rater pair: scikit-learn, or the kernel for large crowds."""
+def _pair_kappa(x: IntArray, y: IntArray, spec: _CatSpec, n_pairs: int) -> float:
+    """Cohen's kappa of one rater pair: scikit-learn, or the kernel for large crowds."""
     if n_pairs <= _LIBRARY_PAIR_LIMIT:
-        return _cat_points(x, y, spec, full=False)
+        return _quiet(lambda: cohen_kappa_score(x, y, labels=list(range(spec.k))))
     # Hundreds of pairs: ~1 ms of sklearn input validation each dominates the report, while the
     # kernel gives the same numbers (tested against sklearn) on the observed confusion.
-    conf = np.zeros((1, spec.k, spec.k))
-    np.add.at(conf[0], (x, y), 1.0)
-    return {name: float(v[0]) for name, v in _cat_kernel(conf, spec, full=False).items()}
+    conf = np.bincount(x * spec.k + y, minlength=spec.k * spec.k).reshape(1, spec.k, spec.k)
+    return float(_cat_kernel(conf.astype(np.float64), spec, full=False)["cohen_kappa"][0])
 
 
 def _kripp_categorical_point(value_counts: FloatArray, level: str) -> float:
@@ -1265,7 +1264,7 @@ def _inter_rater(
         fleiss_items = np.flatnonzero(n_per_item == m_f) if m_f >= 2 else np.array([], int)
         vc = np.zeros((len(items), k))
         ii, rr = np.nonzero(rated)
-        np.add.at(vc, (ii, human[ii, rr]), 1.0)
+        vc += np.bincount(ii * k + human[ii, rr], minlength=len(items) * k).reshape(-1, k)
         if len(fleiss_items):
             feats = np.column_stack(
                 [np.ones(len(fleiss_items)), vc[fleiss_items], (vc[fleiss_items] ** 2).sum(axis=1)]
@@ -1292,14 +1291,14 @@ def _inter_rater(
         results = rs.run(kernels) if n_boot else [{} for _ in kernels]
         for (a, b, m), reps in zip(pair_rows, results, strict=False):
             x, y = human[m, a], human[m, b]
-            pts = _pair_points(x, y, light, len(pairs))
+            kappa = _pair_kappa(x, y, light, len(pairs))
             out["pairs"].append(
                 {
                     "rater_a": data.raters[a],
                     "rater_b": data.raters[b],
                     "n": len(m),
                     "accuracy": _wilson(float((x == y).sum()), len(m), confidence),
-                    "cohen_kappa": _metric(pts["cohen_kappa"], reps.get("cohen_kappa"), confidence),
+                    "cohen_kappa": _metric(kappa, reps.get("cohen_kappa"), confidence),
                 }
             )
         extra = results[len(pair_rows) :]
