@@ -18,6 +18,7 @@ PAGES = [
     ("pages/alignment.py", "Alignment", ":material/balance:", "viewer"),
     ("pages/tasks.py", "Tasks", ":material/checklist:", "viewer"),
     ("pages/bootstrap.py", "Bootstrap", ":material/shuffle:", "admin"),
+    ("pages/keys.py", "API keys", ":material/key:", "admin"),
 ]
 
 

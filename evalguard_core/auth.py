@@ -108,7 +108,11 @@ def list_keys(scope: Scope) -> list[dict[str, Any]]:
     return sql.list_keys(scope)
 
 
-def revoke_key(scope: Scope, key_id: str) -> None:
-    """Revoke one of the organization's keys."""
+def revoke_key(scope: Scope, key_id: str, *, actor: Actor | None = None) -> None:
+    """Revoke one of the organization's keys (not the one the actor is signed in with)."""
+    if actor is not None and actor.key_id == key_id:
+        raise ValidationError(
+            "you cannot revoke the key you are signed in with", details={"field": "key_id"}
+        )
     if not sql.revoke_key(scope, key_id):
         raise NotFoundError(f"key {key_id} not found", details={"key_id": key_id})

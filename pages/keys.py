@@ -1,0 +1,69 @@
+"""Keys (admin): create and revoke API keys of your organization; a new key is shown once."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from evalguard_core import auth
+from evalguard_core.errors import EvalGuardError
+from evalguard_ui import session
+from evalguard_ui.widgets import run_safely
+
+st.title("API keys")
+who = session.require_role("admin")
+scope = session.scope()
+st.caption(
+    f"Organization **{who.org_name}**: you see and manage only its keys. "
+    "The key's name is the identity recorded on every label."
+)
+
+with st.form("create_key", clear_on_submit=True):
+    c1, c2 = st.columns([3, 2])
+    name = c1.text_input("Name (who will use the key)")
+    role = c2.selectbox(
+        "Role",
+        list(reversed(auth.ROLES)),
+        help="viewer reads; annotator also labels; admin does everything",
+    )
+    submitted = st.form_submit_button("Create key", type="primary")
+if submitted:
+    created = run_safely(
+        lambda: auth.create_key(session.store(), name=name, role=role, org=scope.org_id)
+    )
+    if created:
+        st.success(
+            f"Key for **{created['name']}** ({created['role']}). Copy it now: it is shown "
+            "only once and only its hash is stored."
+        )
+        st.code(created["key"], language=None)
+        if who.key_id is None:
+            st.info(
+                "This was the first key: sign-in is now on. Sign in with an admin key to "
+                "keep managing the store."
+            )
+
+keys = auth.list_keys(scope)
+if not keys:
+    st.info("No keys yet: the app runs in local single-user mode until you create one.")
+    st.stop()
+live = [k for k in keys if k["revoked_at"] is None]
+if live:
+    with st.form("revoke_key"):
+        c1, c2 = st.columns([3, 1])
+        target = c1.selectbox(
+            "Revoke a key",
+            [k["key_id"] for k in live],
+            format_func=lambda i: next(
+                f"{k['name']} ({k['role']}, {k['key_prefix']}…)" for k in live if k["key_id"] == i
+            ),
+        )
+        if c2.form_submit_button("Revoke"):
+            try:
+                auth.revoke_key(scope, target, actor=who)
+                st.success("Revoked: requests with that key now answer 401.")
+                keys = auth.list_keys(scope)
+            except EvalGuardError as exc:
+                st.warning(exc.message)
+table = pd.DataFrame(keys)[["key_id", "name", "role", "key_prefix", "created_at", "revoked_at"]]
+st.dataframe(table, hide_index=True, use_container_width=True)
