@@ -17,6 +17,7 @@ from evalguard_core.queues import (
     PAIRWISE_LABELS,
     TARGET_TYPES,
     canonical_target_id,
+    parse_trace_id,
     require_queue,
     resolve_targets,
 )
@@ -200,7 +201,7 @@ def _in_queue(
     """A label on a queue item: completes the rater's lease and counts towards done."""
     qid = queue["queue_id"]
     per_item = queue["annotations_per_item"]
-    trace_id = int(raw) if raw.isdigit() else None
+    trace_id = parse_trace_id(raw)
     for attempt in range(MAX_ATTEMPTS):
         # Items store the canonical target id, so a queue label needs no separate resolve.
         state = items_sql.item_state(

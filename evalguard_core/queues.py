@@ -19,6 +19,8 @@ TARGET_TYPES = ("eval_case", "trace", "pairwise")
 DEFAULT_LABELS = ["pass", "fail"]
 PAIRWISE_LABELS = ["A", "B", "tie"]
 DEFAULT_LEASE_SECONDS = 900
+# Trace ids are DuckDB BIGINTs: a larger number cannot name a case (and must not reach SQL).
+MAX_TRACE_ID = 2**63 - 1
 
 
 def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -199,11 +201,21 @@ def canonical_target_id(target_type: str, row: dict[str, Any]) -> str:
     return f"{row['run_id']}:{row['case_id']}"
 
 
+def parse_trace_id(raw: object) -> int | None:
+    """A numeric trace id from text ("123"), or None: ASCII digits within BIGINT range only."""
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_TRACE_ID else None
+
+
 def _parse_target(raw: str) -> tuple[str, Any] | None:
     """('trace', 123) or ('pair', (run_id, case_id)), or None when malformed."""
     text = str(raw).strip()
-    if text.isdigit():
-        return ("trace", int(text))
+    if text.isascii() and text.isdigit():
+        trace_id = parse_trace_id(text)
+        return ("trace", trace_id) if trace_id is not None else None
     run_part, sep, case_part = text.partition(":")
     if not sep or not case_part:
         return None

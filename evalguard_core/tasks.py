@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
+from evalguard_core.queues import MAX_TRACE_ID
 from evalguard_core.runs import require_run
 from evalguard_core.store import Scope, TransactionConflict
 from evalguard_core.store import events as events_sql
@@ -149,7 +150,8 @@ def _check_trace_ids(scope: Scope, trace_ids: list[int]) -> list[int]:
             f"traceIds: at most {MAX_ITEMS} traces per task (got {len(ids)})",
             details={"field": "traceIds", "limit": MAX_ITEMS},
         )
-    known = sql.known_trace_ids(scope, ids)
+    # Ids outside BIGINT range cannot name a case: unknown, and never sent to SQL.
+    known = sql.known_trace_ids(scope, [t for t in ids if 0 <= t <= MAX_TRACE_ID])
     # Another organization's traces are indistinguishable from ids that do not exist.
     unknown = [t for t in ids if t not in known]
     if unknown:

@@ -89,4 +89,25 @@ def create_api(
         os.environ.get("EVALGUARD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
     )
     api.add_middleware(BodySizeLimit, max_bytes=limit)
+    _document_400_not_422(api)
     return api
+
+
+def _document_400_not_422(api: FastAPI) -> None:
+    """Invalid input answers 400 with the error model, so drop FastAPI's default 422 entries."""
+    build = api.openapi
+
+    def openapi() -> dict:
+        if api.openapi_schema is None:
+            doc = build()
+            for item in doc.get("paths", {}).values():
+                for op in item.values():
+                    if isinstance(op, dict):
+                        op.get("responses", {}).pop("422", None)
+            schemas = doc.get("components", {}).get("schemas", {})
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            api.openapi_schema = doc
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]

@@ -23,6 +23,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
     403: {"model": ErrorResponse, "description": "Role too low"},
     404: {"model": ErrorResponse, "description": "Unknown id (in your organization)"},
+    413: {"model": ErrorResponse, "description": "Request body over the size limit"},
     429: {"model": ErrorResponse, "description": "Rate limit exceeded; see Retry-After"},
 }
 

@@ -20,6 +20,13 @@ class RunPublic(OutputModel):
     scorers: list[Any] = []
 
 
+class RunDetail(RunPublic):
+    """`GET /api/v1/runs/{run_id}`: the run with scorer summaries, latency and label counts."""
+
+    latency_ms: dict[str, Any] | None = None
+    human_labels: Any = None
+
+
 class RunList(OutputModel):
     """`GET /api/v1/runs`."""
 

@@ -8,11 +8,16 @@ from fastapi import APIRouter, Query
 
 from evalguard_core import reports
 from evalguard_core.api.deps import ERROR_RESPONSES, ScopeDep, Viewer
+from evalguard_core.models.alignment import AlignmentReport
 
 router = APIRouter(prefix="/v1/alignment", tags=["alignment"], responses=ERROR_RESPONSES)
 
 
-@router.get("", summary="Judge vs human alignment report (DESIGN §6)")
+@router.get(
+    "",
+    response_model=AlignmentReport,
+    summary="Judge vs human alignment report (DESIGN §6)",
+)
 def alignment_report(
     scope: ScopeDep,
     _: Viewer,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from evalguard_core import runs
 from evalguard_core.api.deps import ERROR_RESPONSES, ScopeDep, Viewer
-from evalguard_core.models.runs import CasePage, RunList
+from evalguard_core.models.runs import CasePage, RunDetail, RunList
 from evalguard_core.runs import CaseFilter
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"], responses=ERROR_RESPONSES)
@@ -20,7 +20,7 @@ def list_runs(scope: ScopeDep, _: Viewer) -> dict:
     return {"runs": runs.list_runs(scope)}
 
 
-@router.get("/{run_id}", summary="Show one run")
+@router.get("/{run_id}", response_model=RunDetail, summary="Show one run")
 def get_run(run_id: str, scope: ScopeDep, _: Viewer) -> dict:
     """A run with scorer summaries, label distributions, latency and human-label counts."""
     return runs.get_run_summary(scope, run_id)

@@ -1,0 +1,28 @@
+"""Response model of the alignment report (DESIGN §6); extra sections pass through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalguard_core.models import OutputModel
+
+
+class MetricValue(OutputModel):
+    """A metric's point value and 95% confidence interval (None when undefined)."""
+
+    value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class AlignmentReport(OutputModel):
+    """`GET /api/v1/alignment`: judge vs human on the items both labelled."""
+
+    n: int
+    judge: str
+    reference: str
+    metrics: dict[str, MetricValue] = {}
+    confusion: dict[str, Any] | None = None
+    inter_rater: dict[str, Any] | None = None
+    per_stratum: list[Any] = []
+    weighted: dict[str, Any] | None = None
