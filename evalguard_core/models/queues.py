@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from evalguard_core.models import InputModel, OutputModel
+from evalguard_core.models.runs import CaseContent
 
 TargetType = Literal["eval_case", "trace", "pairwise"]
 
@@ -137,22 +138,14 @@ class ItemsAdded(OutputModel):
     duplicates: int
 
 
-class ClaimedItem(OutputModel):
+class ClaimedItem(CaseContent):
     """What a rater labels: the case content, never scores or the judge's verdict."""
 
     item_id: int
     queue_id: str
     target_id: str
     target_type: str
-    trace_id: int
     run_id: str
-    case_id: str
-    input: str | None = None
-    output: str | None = None
-    output_a: str | None = None
-    output_b: str | None = None
-    expected: str | None = None
-    metadata: dict[str, Any] = {}
     claim_id: str
     lease_expires_at: datetime
 

@@ -33,8 +33,8 @@ class RunList(OutputModel):
     runs: list[RunPublic]
 
 
-class CasePublic(OutputModel):
-    """One case with its scores."""
+class CaseContent(OutputModel):
+    """What a case says: the text a rater reads (no scores)."""
 
     trace_id: int
     case_id: str
@@ -43,8 +43,13 @@ class CasePublic(OutputModel):
     output_a: str | None = None
     output_b: str | None = None
     expected: str | None = None
-    latency_ms: float | None = None
     metadata: dict[str, Any] = {}
+
+
+class CasePublic(CaseContent):
+    """One case with its latency and scores."""
+
+    latency_ms: float | None = None
     scores: dict[str, Any] = {}
 
 
