@@ -65,12 +65,12 @@ def test_403_for_a_lower_role(
         assert r.json()["error"]["code"] == "forbidden"
 
 
-@pytest.mark.parametrize(("method", "path", "body", "role"), ENDPOINTS)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "role"), [e for e in ENDPOINTS if Q in str(e[1]) + str(e[2])]
+)
 def test_404_for_another_queue_id(
     client: TestClient, keys: dict, queue_id: str, method: str, path: str, body, role: str
 ) -> None:
-    if Q not in str(path) + str(body):
-        pytest.skip("no queue id in this endpoint")
     other = "00000000-0000-4000-8000-00000000dead"
     r = client.request(
         method, _fill(path, other), json=_fill(body, other), headers=bearer(keys[role])
