@@ -3,7 +3,7 @@
 Every loop here is bounded in count AND in time; every server listens on 127.0.0.1 only.
 Sizes come from env vars so CI runs a small form and a developer can run the full one:
 
-- EVALGUARD_SOAK_ITEMS (default 2000; the issue's full size is 20000)
+- EVALGUARD_SOAK_ITEMS (default 500; the issue's full size is 20000)
 - EVALGUARD_CRASH_ROUNDS (default 3)
 - EVALGUARD_FUZZ_EXAMPLES (default 25 per operation)
 """
@@ -110,3 +110,60 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=20)
+
+
+def audit_queue(db, queue_id: str, per_item: int) -> dict:
+    """Invariants of a queue read straight from the file (tests may read SQL; the app may not).
+
+    Returns counts; raises AssertionError on: an item with more labels than required, a rater
+    labelling one item twice, an annotation without its `annotate` event (or the reverse), or an
+    item whose done_count disagrees with its labels.
+    """
+    q = [queue_id]
+    over = db.fetchall(
+        "SELECT item_id, count(*), count(DISTINCT annotator) FROM annotations "
+        "WHERE queue_id = CAST(? AS UUID) GROUP BY item_id "
+        "HAVING count(*) > ? OR count(*) <> count(DISTINCT annotator)",
+        [queue_id, per_item],
+    )
+    assert not over, f"items over-labelled or labelled twice by one rater: {over[:5]}"
+    mismatch = db.fetchall(
+        "SELECT i.item_id, i.done_count, count(a.annotation_id) FROM queue_items i "
+        "LEFT JOIN annotations a ON a.item_id = i.item_id AND a.queue_id = i.queue_id "
+        "WHERE i.queue_id = CAST(? AS UUID) GROUP BY i.item_id, i.done_count "
+        "HAVING i.done_count <> count(a.annotation_id)",
+        q,
+    )
+    assert not mismatch, f"done_count disagrees with the labels: {mismatch[:5]}"
+    orphans = db.fetchall(
+        "SELECT CAST(a.annotation_id AS VARCHAR) FROM annotations a LEFT JOIN events e "
+        "ON e.annotation_id = a.annotation_id AND e.kind = 'annotate' "
+        "WHERE a.queue_id = CAST(? AS UUID) AND e.event_id IS NULL",
+        q,
+    )
+    assert not orphans, f"annotations without an annotate event: {orphans[:5]}"
+    ghosts = db.fetchall(
+        "SELECT e.event_id FROM events e LEFT JOIN annotations a "
+        "ON a.annotation_id = e.annotation_id WHERE e.queue_id = CAST(? AS UUID) "
+        "AND e.kind = 'annotate' AND a.annotation_id IS NULL",
+        q,
+    )
+    assert not ghosts, f"annotate events without their annotation: {ghosts[:5]}"
+    dup_events = db.fetchall(
+        "SELECT annotation_id, count(*) FROM events WHERE queue_id = CAST(? AS UUID) "
+        "AND kind = 'annotate' GROUP BY annotation_id HAVING count(*) > 1",
+        q,
+    )
+    assert not dup_events, f"one annotation logged twice: {dup_events[:5]}"
+    claim_events = db.fetchone(
+        "SELECT count(*) FROM events WHERE queue_id = CAST(? AS UUID) AND kind = 'claim'", q
+    )[0]
+    claim_rows = db.fetchone("SELECT count(*) FROM claims WHERE queue_id = CAST(? AS UUID)", q)[0]
+    assert claim_events == claim_rows, (claim_events, claim_rows)
+    items, done = db.fetchone(
+        "SELECT count(*), count(*) FILTER (WHERE done_count = ? AND status = 'done') "
+        "FROM queue_items WHERE queue_id = CAST(? AS UUID)",
+        [per_item, queue_id],
+    )
+    labels = db.fetchone("SELECT count(*) FROM annotations WHERE queue_id = CAST(? AS UUID)", q)[0]
+    return {"items": items, "done": done, "labels": labels, "claims": claim_rows}
