@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +75,7 @@ def create_key(store: Store, *, name: str, role: str, org: str | None = None) ->
         )
     organization = resolve_org(store, org)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
+    _forget_keys()
     row = sql.insert_key(
         store.scope(organization["org_id"]),
         name=name,
@@ -82,20 +86,48 @@ def create_key(store: Store, *, name: str, role: str, org: str | None = None) ->
     return {**row, "org": organization["name"], "key": key}
 
 
+# Keys are looked up on every request. The one server process is the only writer of keys while
+# it holds the file (the CLI cannot open it then), so a per-store cache cleared on every create
+# and revoke in this process is exact; the TTL only bounds memory of keys nobody uses any more.
+_KEY_CACHE_TTL = 60.0
+_key_cache: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, Actor]]] = (
+    weakref.WeakKeyDictionary()
+)
+_key_cache_lock = threading.Lock()
+
+
+def _forget_keys() -> None:
+    """Drop cached key lookups (after a key is created or revoked)."""
+    with _key_cache_lock:
+        _key_cache.clear()
+
+
 def authenticate(store: Store, key: str | None) -> Actor:
     """The actor behind a Bearer key, or AuthenticationError."""
     if not key:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    row = sql.find_key_by_hash(store, hash_key(key.strip()))
+    digest = hash_key(key.strip())
+    now = time.monotonic()
+    with _key_cache_lock:
+        hit = _key_cache.get(store.db, {}).get(digest)
+    if hit is not None and now - hit[0] < _KEY_CACHE_TTL:
+        return hit[1]
+    row = sql.find_key_by_hash(store, digest)
     if row is None:
         raise AuthenticationError("invalid or revoked API key")
-    return Actor(
+    actor = Actor(
         name=row["name"],
         role=row["role"],
         org_id=row["org_id"],
         org_name=row["org_name"],
         key_id=row["key_id"],
     )
+    with _key_cache_lock:
+        per_store = _key_cache.setdefault(store.db, {})
+        if len(per_store) > 10_000:
+            per_store.clear()
+        per_store[digest] = (now, actor)
+    return actor
 
 
 def sign_in_required(store: Store) -> bool:
@@ -114,5 +146,6 @@ def revoke_key(scope: Scope, key_id: str, *, actor: Actor | None = None) -> None
         raise ValidationError(
             "you cannot revoke the key you are signed in with", details={"field": "key_id"}
         )
+    _forget_keys()
     if not sql.revoke_key(scope, key_id):
         raise NotFoundError(f"key {key_id} not found", details={"key_id": key_id})
