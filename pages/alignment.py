@@ -19,7 +19,9 @@ scope = session.scope()
 
 all_runs = runs.list_runs(scope)
 if not all_runs:
-    st.info("No runs yet. Import a run (Runs page or `evalguard import FILE`) and label some cases.")
+    st.info(
+        "No runs yet. Import a run (Runs page or `evalguard import FILE`) and label some cases."
+    )
     st.stop()
 
 ids = [r["run_id"] for r in all_runs]
@@ -34,19 +36,26 @@ queue_list = queues.list_queues(scope)
 queue_ids = [None, *[q["queue_id"] for q in queue_list]]
 queue_names = {q["queue_id"]: q["name"] for q in queue_list}
 queue_id = c3.selectbox(
-    "Labels from", queue_ids,
+    "Labels from",
+    queue_ids,
     format_func=lambda q: "all human labels of the run" if q is None else f"queue {queue_names[q]}",
 )
-reference = c4.selectbox("Reference", ["consensus", "each"],
-                         help="consensus = majority of raters; each = every human vote")
-metric = st.sidebar.selectbox("Verdict metric", ["cohen_kappa", "accuracy", "f1_macro",
-                                                 "krippendorff_alpha_nominal", "gwet_ac1"])
+reference = c4.selectbox(
+    "Reference",
+    ["consensus", "each"],
+    help="consensus = majority of raters; each = every human vote",
+)
+metric = st.sidebar.selectbox(
+    "Verdict metric",
+    ["cohen_kappa", "accuracy", "f1_macro", "krippendorff_alpha_nominal", "gwet_ac1"],
+)
 bar = st.sidebar.slider("Bar (95% CI lower bound must clear it)", 0.0, 1.0, 0.6, 0.05)
 
 try:
     with st.spinner("Computing the report (1,000 bootstrap resamples)…"):
-        report = reports.build_report(scope, run_id=run_id, judge=judge, queue_id=queue_id,
-                                      reference=reference)
+        report = reports.build_report(
+            scope, run_id=run_id, judge=judge, queue_id=queue_id, reference=reference
+        )
 except EvalGuardError as exc:
     st.warning(exc.message)
     st.stop()
@@ -80,44 +89,74 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Metrics (95% CI)**")
     st.dataframe(
-        pd.DataFrame([{"metric": k, "value": v.get("value"), "ci_low": v.get("ci_low"),
-                       "ci_high": v.get("ci_high"), "method": v.get("method")}
-                      for k, v in m.items()]),
-        hide_index=True, use_container_width=True,
+        pd.DataFrame(
+            [
+                {
+                    "metric": k,
+                    "value": v.get("value"),
+                    "ci_low": v.get("ci_low"),
+                    "ci_high": v.get("ci_high"),
+                    "method": v.get("method"),
+                }
+                for k, v in m.items()
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
     )
 with right:
     conf = report["confusion"]
     if conf["labels"]:
         st.markdown("**Confusion matrix** (rows: human reference, columns: judge)")
         cells = pd.DataFrame(
-            [{"human": h, "judge": j, "count": conf["matrix"][a][b]}
-             for a, h in enumerate(conf["labels"]) for b, j in enumerate(conf["labels"])]
+            [
+                {"human": h, "judge": j, "count": conf["matrix"][a][b]}
+                for a, h in enumerate(conf["labels"])
+                for b, j in enumerate(conf["labels"])
+            ]
         )
-        heat = alt.Chart(cells).mark_rect().encode(
-            x="judge:N", y="human:N", color=alt.Color("count:Q", scale=alt.Scale(scheme="blues")),
-            tooltip=["human", "judge", "count"],
+        heat = (
+            alt.Chart(cells)
+            .mark_rect()
+            .encode(
+                x="judge:N",
+                y="human:N",
+                color=alt.Color("count:Q", scale=alt.Scale(scheme="blues")),
+                tooltip=["human", "judge", "count"],
+            )
         )
         text = alt.Chart(cells).mark_text().encode(x="judge:N", y="human:N", text="count:Q")
         st.altair_chart(heat + text, use_container_width=True)
 
 if report.get("per_stratum"):
     st.markdown("**Per stratum** (from the bootstrap's sampling design)")
-    strata = pd.DataFrame([{"stratum": s["stratum"], "n": s["n"],
-                            "accuracy": (s.get("accuracy") or {}).get("value")}
-                           for s in report["per_stratum"]])
+    strata = pd.DataFrame(
+        [
+            {
+                "stratum": s["stratum"],
+                "n": s["n"],
+                "accuracy": (s.get("accuracy") or {}).get("value"),
+            }
+            for s in report["per_stratum"]
+        ]
+    )
     st.bar_chart(strata, x="stratum", y="accuracy", height=220)
     weighted = (report.get("weighted") or {}).get("metrics", {})
     if weighted.get("accuracy"):
-        st.write(f"Design-weighted accuracy for the whole run: {fmt(weighted['accuracy'])} "
-                 f"(unweighted sample: {fmt(m.get('accuracy'))})")
+        st.write(
+            f"Design-weighted accuracy for the whole run: {fmt(weighted['accuracy'])} "
+            f"(unweighted sample: {fmt(m.get('accuracy'))})"
+        )
 
 st.subheader("Disagreements")
 rows = reports.disagreements(scope, run_id=run_id, judge=judge, queue_id=queue_id, limit=200)
 if not rows:
     st.write("No disagreements between the judge and the human labels.")
 for row in rows[:50]:
-    with st.expander(f"case {row['case_id']} · judge {row['judge_label']} · "
-                     f"{row['annotator']} {row['human_label']}"):
+    with st.expander(
+        f"case {row['case_id']} · judge {row['judge_label']} · "
+        f"{row['annotator']} {row['human_label']}"
+    ):
         st.markdown(f"**Input**\n\n{row['input'] or ''}")
         st.markdown(f"**Output**\n\n{row['output'] or row['output_a'] or ''}")
         if row["expected"]:
@@ -126,9 +165,17 @@ for row in rows[:50]:
             st.caption(f"Rater comment: {row['comment']}")
 
 d1, d2, d3 = st.columns(3)
-d1.download_button("Report (JSON)", json.dumps(report, indent=2, default=str),
-                   file_name="alignment.json", mime="application/json")
+d1.download_button(
+    "Report (JSON)",
+    json.dumps(report, indent=2, default=str),
+    file_name="alignment.json",
+    mime="application/json",
+)
 d2.download_button("Report (Markdown)", reports.to_markdown(report), file_name="alignment.md")
 paired = exports.export_table(scope, "paired", run_id=run_id, judge=judge, queue_id=queue_id)
-d3.download_button("Paired labels (CSV)", exports.to_bytes(paired, "csv"),
-                   file_name="paired_labels.csv", mime="text/csv")
+d3.download_button(
+    "Paired labels (CSV)",
+    exports.to_bytes(paired, "csv"),
+    file_name="paired_labels.csv",
+    mime="text/csv",
+)
