@@ -20,8 +20,12 @@ if not all_queues:
     st.info("No queues yet; an admin creates them on the Queues page.")
     st.stop()
 ids = [q["queue_id"] for q in all_queues]
+chosen = st.session_state.get("label_queue_id")  # set by Home's "Start labeling"
 queue_id = st.selectbox(
-    "Queue", ids, format_func=lambda i: next(q["name"] for q in all_queues if q["queue_id"] == i)
+    "Queue",
+    ids,
+    index=ids.index(chosen) if chosen in ids else 0,
+    format_func=lambda i: next(q["name"] for q in all_queues if q["queue_id"] == i),
 )
 queue = queues.get_queue(scope, queue_id)
 p = queue["progress"]
@@ -36,13 +40,20 @@ if queue.get("instructions"):
 try:
     claimed = claims.claim_next(scope, queue_id, who.name)
 except ConflictError as exc:
-    st.success(exc.message.capitalize() + ". Thank you!")
+    if (exc.details or {}).get("retryable"):
+        st.warning(exc.message.capitalize() + ".")
+        st.button("Try again")
+    else:
+        st.success(f"Queue finished: {exc.message}. Thank you!")
     st.stop()
 except EvalGuardError as exc:
     session.show_error(exc)
     st.stop()
 item = claimed["item"]
-st.caption(f"Item {item['item_id']} · lease until {item['lease_expires_at']:%H:%M:%S} UTC")
+st.caption(
+    f"Item {item['item_id']} · case {item['case_id']} · "
+    f"lease until {item['lease_expires_at']:%H:%M:%S} UTC"
+)
 show_item(item)
 
 options = queue["label_options"]

@@ -34,7 +34,7 @@ def test_label_then_next_then_done(ui_store, tmp_path: Path) -> None:
     assert not at.exception
     assert queues.get_queue(ui_store.scope(), queue_id)["progress"]["done"] == 1
     next(b for b in at.button if b.label == "fail").click().run()
-    assert any("Nothing left to label" in s.value for s in at.success)
+    assert any("Queue finished" in s.value for s in at.success)
     rows = ui_store.db.fetchall("SELECT annotator, source FROM annotations ORDER BY label")
     assert rows == [("local", "ui"), ("local", "ui")]
 
