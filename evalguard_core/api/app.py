@@ -18,7 +18,8 @@ DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 class BodySizeLimit:
-    """Reject request bodies over a size before they are read (413)."""
+    """Reject request bodies over a size (413): by Content-Length before reading, and by
+    counting the bytes of a body sent without one (chunked) as it streams in."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -26,16 +27,49 @@ class BodySizeLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or []).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_bytes:
-                await _send_json(
-                    send,
-                    413,
-                    error_body("payload_too_large", f"request body over {self.max_bytes} bytes"),
-                )
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _send_json(send, 413, self._body())
+            return
+        received = 0
+        too_large = False
+        started = False
+
+        async def counting_receive() -> dict:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: dict) -> None:
+            nonlocal started
+            if too_large:
+                return  # the app's answer to the aborted body (e.g. a 400) is replaced below
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            # The app may wrap our exception (e.g. as a body parsing error); the flag decides.
+            if not too_large:
+                raise
+        if too_large and not started:
+            await _send_json(send, 413, self._body())
+
+    def _body(self) -> dict:
+        return error_body("payload_too_large", f"request body over {self.max_bytes} bytes")
+
+
+class _BodyTooLarge(Exception):
+    """Raised inside the app's receive() when a streamed body passes the limit."""
 
 
 async def _send_json(send: Send, status: int, body: dict) -> None:
