@@ -28,6 +28,25 @@ from evalguard_core.store import items as items_sql
 
 MAX_COMMENT_CHARS = 10_000
 SOURCES = ("api", "ui")
+SHOWN_ORDERS = ("AB", "BA")
+SIDES = ("left", "right", "tie")
+# What happened to the rater's lease by the time the label arrived (ADR 0003: never refused).
+LEASE_OUTCOMES = ("live", "expired", "taken", "none")
+
+
+def pairwise_label(shown_order: str, side: str) -> str:
+    """The stored pairwise label (A, B or tie) for the side the rater picked in the shown order."""
+    if shown_order not in SHOWN_ORDERS:
+        raise ValidationError(
+            f"shown_order must be AB or BA, not {shown_order!r}", details={"field": "shown_order"}
+        )
+    if side not in SIDES:
+        raise ValidationError(
+            f"side must be one of {', '.join(SIDES)}", details={"field": "side"}
+        )
+    if side == "tie":
+        return "tie"
+    return shown_order[0] if side == "left" else shown_order[1]
 
 
 def _clean_value(
@@ -88,8 +107,15 @@ def create_annotation(
     comment: str | None = None,
     queue_id: str | None = None,
     source: str = "api",
+    shown_order: str | None = None,
 ) -> dict[str, Any]:
-    """Record `annotator`'s label on a target (in a queue or free-standing); relabel updates it."""
+    """Record `annotator`'s label on a target (in a queue or free-standing); relabel updates it.
+
+    `shown_order` ('AB'/'BA') is the side order a pairwise item was shown in (the UI passes
+    it; it goes on the claim and in the annotate event). In a queue the answer's `lease` says
+    what happened to the rater's lease: live, expired (nobody else took the item), taken (it
+    ran out and others took or finished the item; the label is kept anyway) or none.
+    """
     if target_type not in TARGET_TYPES:
         raise ValidationError(
             f"target_type must be one of {', '.join(TARGET_TYPES)}",
@@ -104,6 +130,11 @@ def create_annotation(
             details={"field": "target_type"},
         )
     label, score, comment = _clean_value(queue, target_type, label, score, comment)
+    if shown_order is not None and (target_type != "pairwise" or shown_order not in SHOWN_ORDERS):
+        raise ValidationError(
+            "shown_order (AB or BA) applies to pairwise targets only",
+            details={"field": "shown_order"},
+        )
     raw = str(target_id).strip()
     with rater_lock(scope.org_id, annotator):
         if queue is None:
@@ -111,7 +142,9 @@ def create_annotation(
             return _free_standing(
                 scope, _row(case, target_type, annotator, source, label, score, comment)
             )
-        return _in_queue(scope, queue, raw, annotator, source, label, score, comment)
+        return _in_queue(
+            scope, queue, raw, annotator, source, label, score, comment, shown_order
+        )
 
 
 def _resolve_one(scope: Scope, target_type: str, raw: str) -> dict[str, Any]:
@@ -197,6 +230,7 @@ def _in_queue(
     label: str | None,
     score: float | None,
     comment: str | None,
+    shown_order: str | None = None,
 ) -> dict[str, Any]:
     """A label on a queue item: completes the rater's lease and counts towards done."""
     qid = queue["queue_id"]
@@ -225,6 +259,7 @@ def _in_queue(
             existing["queue_id"] = qid
             with scope.db.atomic():
                 return _relabel(scope, existing, row)
+        lease = _lease_outcome(scope, qid, state, annotator, per_item)
         done = state["done_count"] + 1
         # A label is never refused for lease reasons: a late label still counts (ADR 0003).
         status = item_status(done, state["n_live_others"], per_item)
@@ -237,7 +272,13 @@ def _in_queue(
                         scope, {**row, "queue_id": qid, "item_id": state["item_id"]}
                     )
                     if state["my_claim_id"]:
-                        claims_sql.end_claim(scope, state["my_claim_id"], "completed", scope.now())
+                        claims_sql.end_claim(
+                            scope,
+                            state["my_claim_id"],
+                            "completed",
+                            scope.now(),
+                            shown_order=shown_order,
+                        )
                     events_sql.append_event(
                         scope,
                         "annotate",
@@ -249,6 +290,8 @@ def _in_queue(
                         payload={
                             **{k: row[k] for k in ("target_id", "label", "score", "comment")},
                             "claim_id": state["my_claim_id"],
+                            "lease": lease,
+                            **({"shown_order": shown_order} if shown_order else {}),
                         },
                     )
                     return {
@@ -257,11 +300,27 @@ def _in_queue(
                         "updated": False,
                         "item_id": state["item_id"],
                         "item_status": status,
+                        "lease": lease,
                     }
         except TransactionConflict:
             pass
         backoff(attempt)
     raise ConflictError("the item is busy; try again", details={"retryable": True})
+
+
+def _lease_outcome(
+    scope: Scope, queue_id: str, state: dict[str, Any], annotator: str, per_item: int
+) -> str:
+    """live, expired (ran out, item still free for us), taken (ran out, others took it) or none."""
+    if state["my_claim_id"]:
+        # An active claim that ran out was not marked expired: nobody claimed the item since.
+        live = state["my_lease_expires_at"] > scope.now()
+        return "live" if live else "expired"
+    last = claims_sql.last_claim(scope, queue_id, state["item_id"], annotator)
+    if last is None or last["status"] != "expired":
+        return "none"
+    others = state["n_live_others"] or state["done_count"] >= per_item
+    return "taken" if others else "expired"
 
 
 def list_queue_annotations(scope: Scope, queue_id: str) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ read an item at version v and updates `WHERE version = v` knows nothing changed 
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import time
@@ -42,6 +43,16 @@ def rater_lock(org_id: str, annotator: str) -> Iterator[None]:
         lock = _rater_locks.setdefault(key, threading.Lock())
     with lock:
         yield
+
+
+def pairwise_order(queue_id: str, item_id: int, annotator: str) -> str:
+    """Which output a rater sees on the left: 'AB' or 'BA', random per item but stable per rater.
+
+    A hash of (queue, item, rater), so a reload or a second tab shows the same sides and two
+    raters of one item get independent orders (position bias averages out over a queue).
+    """
+    digest = hashlib.sha256(f"{queue_id}:{int(item_id)}:{annotator}".encode()).digest()
+    return "BA" if digest[0] & 1 else "AB"
 
 
 def item_status(done: int, live: int, per_item: int) -> str:

@@ -53,13 +53,26 @@ def insert_claim(
     return claim_id
 
 
-def end_claim(scope: Scope, claim_id: str, status: str, now: datetime) -> None:
-    """Close a lease as completed, released or expired."""
+def end_claim(
+    scope: Scope, claim_id: str, status: str, now: datetime, *, shown_order: str | None = None
+) -> None:
+    """Close a lease as completed, released or expired (recording the pairwise side order)."""
     scope.db.execute(
-        "UPDATE claims SET status = ?, ended_at = ? WHERE org_id = ? "
-        "AND CAST(claim_id AS VARCHAR) = ?",
-        [status, now, scope.org_id, claim_id],
+        "UPDATE claims SET status = ?, ended_at = ?, shown_order = COALESCE(?, shown_order) "
+        "WHERE org_id = ? AND CAST(claim_id AS VARCHAR) = ?",
+        [status, now, shown_order, scope.org_id, claim_id],
     )
+
+
+def last_claim(scope: Scope, queue_id: str, item_id: int, annotator: str) -> dict[str, Any] | None:
+    """The rater's most recent claim on an item, whatever its status."""
+    rows = scope.db.fetch_dicts(
+        "SELECT CAST(claim_id AS VARCHAR) AS claim_id, status, lease_expires_at, shown_order "
+        "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND item_id = ? "
+        "AND annotator = ? ORDER BY claimed_at DESC LIMIT 1",
+        [scope.org_id, queue_id, item_id, annotator],
+    )
+    return rows[0] if rows else None
 
 
 def extend_claim(scope: Scope, claim_id: str, expires: datetime) -> None:
