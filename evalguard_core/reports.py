@@ -55,7 +55,7 @@ def build_report(
             f"reference must be consensus, each or a rater ({', '.join(sorted(raters))})",
             details={"field": "reference"},
         )
-    judge_df = sql.judge_labels(scope, run["run_id"], judge)
+    judge_df = sql.judge_labels(scope, run["run_id"], judge, queue_id=queue_id, task_id=task_id)
     design = sql.design(scope, queue_id) if queue_id else None
     if design is not None and design.empty:
         design = None

@@ -18,12 +18,26 @@ def human_labels(scope: Scope, run_id: str, *, queue_id: str | None, task_id: st
     )
 
 
-def judge_labels(scope: Scope, run_id: str, judge: str) -> Any:
-    """Table item (trace_id), label, score of one scorer on the run."""
+def judge_labels(
+    scope: Scope,
+    run_id: str,
+    judge: str,
+    *,
+    queue_id: str | None = None,
+    task_id: str | None = None,
+) -> Any:
+    """Table item (trace_id), label, score of one scorer on the run's human-labelled cases.
+
+    Only cases with a human label in the selection can be compared, so the rest of a large run
+    (1M judge rows) is never loaded.
+    """
     return scope.db.fetch_df(
         "SELECT trace_id AS item, label, score FROM scores WHERE org_id = ? "
-        "AND CAST(run_id AS VARCHAR) = ? AND scorer = ? ORDER BY trace_id",
-        [scope.org_id, run_id, judge],
+        "AND CAST(run_id AS VARCHAR) = ? AND scorer = ? AND trace_id IN ("
+        "SELECT trace_id FROM annotations WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
+        "AND (? IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
+        "AND (? IS NULL OR CAST(task_id AS VARCHAR) = ?)) ORDER BY trace_id",
+        [scope.org_id, run_id, judge, scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
     )
 
 
