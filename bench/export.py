@@ -13,8 +13,8 @@ N = 10_000
 
 def main() -> dict:
     """Import a 10k run, 10k human labels and a 10k-item queue, then time every export."""
-    import pyarrow.csv as pacsv
     import pyarrow as pa
+    import pyarrow.csv as pacsv
 
     from evalguard_core import exports, labels, queues, runs
     from evalguard_core.store import Store

@@ -10,7 +10,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Order matters only for reading the output; each script is independent.
-BENCHMARKS = ["import_runs", "bootstrap", "claims", "alignment", "export", "pages"]
+BENCHMARKS = [
+    "import_runs",
+    "bootstrap",
+    "claims",
+    "alignment",
+    "export",
+    "pages",
+    "server",
+    "pg_baseline",
+]
 TIMEOUT_SECONDS = 600
 
 

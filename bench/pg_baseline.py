@@ -1,0 +1,267 @@
+"""Baseline: the claim→annotate workload on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`.
+
+Starts a throwaway cluster (initdb + pg_ctl in a temp dir, 127.0.0.1, a free port, as the
+`postgres` user when run as root), runs the same workload as bench/claims.py's in-process phase
+(a queue of ITEMS items, WORKERS threads, claim = lease one pending item + claim row + event,
+annotate = annotation row + item done + claim completed + event, each one transaction), stops
+the cluster, and reports PostgreSQL cycles/s next to EvalGuard's (DuckDB, in-process) as a ratio.
+
+Skips with a reason (in the JSON) when no PostgreSQL can be started: binaries missing and not
+root (as root it runs `apt-get install -y postgresql` once), or psycopg not installed.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from _common import emit
+
+ITEMS = 3000
+WORKERS = 4
+PHASE_SECONDS = 8.0
+
+
+def _pg_bin() -> Path | None:
+    """The newest installed PostgreSQL bin directory."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _ensure_postgres() -> tuple[Path | None, str | None]:
+    """(bin dir, None) or (None, reason to skip)."""
+    bindir = _pg_bin()
+    if bindir is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "postgresql"],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        bindir = _pg_bin()
+    if bindir is None:
+        return None, "no PostgreSQL binaries (install postgresql, or run as root to let the "
+        "bench apt-get it)"
+    return bindir, None
+
+
+def _as_pg_user(cmd: list[str]) -> list[str]:
+    """Run as `postgres` when we are root (initdb refuses root)."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+SCHEMA = """
+CREATE TABLE queue_items (item_id BIGINT PRIMARY KEY, queue_id UUID NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending', version BIGINT NOT NULL DEFAULT 0,
+  done_count INT NOT NULL DEFAULT 0, position DOUBLE PRECISION NOT NULL);
+CREATE INDEX ON queue_items (queue_id, status, position);
+CREATE TABLE claims (claim_id UUID PRIMARY KEY, item_id BIGINT NOT NULL, annotator TEXT NOT NULL,
+  status TEXT NOT NULL, claimed_at TIMESTAMPTZ NOT NULL, lease_expires_at TIMESTAMPTZ NOT NULL,
+  ended_at TIMESTAMPTZ);
+CREATE TABLE annotations (annotation_id UUID PRIMARY KEY, item_id BIGINT NOT NULL,
+  annotator TEXT NOT NULL, label TEXT, created_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE events (event_id BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, actor TEXT,
+  item_id BIGINT, payload JSONB, event_at TIMESTAMPTZ NOT NULL DEFAULT now());
+"""
+
+
+def _pg_workload(dsn: str) -> dict:
+    """WORKERS threads claim→annotate until the queue is empty or PHASE_SECONDS pass."""
+    import uuid
+
+    import psycopg
+
+    queue_id = str(uuid.uuid4())
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(SCHEMA)
+        con.execute(
+            "INSERT INTO queue_items (item_id, queue_id, position) "
+            "SELECT g, %s, random() FROM generate_series(1, %s) g",
+            [queue_id, ITEMS],
+        )
+    done: list[int] = []
+    lats: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + PHASE_SECONDS
+    barrier = threading.Barrier(WORKERS + 1)
+
+    def worker(i: int) -> None:
+        rater = f"rater{i}"
+        mine, my_lats = [], []
+        with psycopg.connect(dsn) as con:
+            barrier.wait()
+            while time.monotonic() < deadline:
+                t0 = time.perf_counter()
+                with con.transaction():
+                    row = con.execute(
+                        "UPDATE queue_items SET status = 'claimed', version = version + 1 "
+                        "WHERE item_id = (SELECT item_id FROM queue_items WHERE queue_id = %s "
+                        "AND status = 'pending' ORDER BY position LIMIT 1 "
+                        "FOR UPDATE SKIP LOCKED) RETURNING item_id",
+                        [queue_id],
+                    ).fetchone()
+                    if row is None:
+                        break
+                    claim_id = str(uuid.uuid4())
+                    con.execute(
+                        "INSERT INTO claims VALUES (%s, %s, %s, 'active', now(), "
+                        "now() + interval '900 seconds', NULL)",
+                        [claim_id, row[0], rater],
+                    )
+                    con.execute(
+                        "INSERT INTO events (kind, actor, item_id, payload) VALUES "
+                        "('claim', %s, %s, jsonb_build_object('claim_id', %s::text))",
+                        [rater, row[0], claim_id],
+                    )
+                my_lats.append(time.perf_counter() - t0)
+                with con.transaction():
+                    con.execute(
+                        "UPDATE queue_items SET status = 'done', done_count = done_count + 1, "
+                        "version = version + 1 WHERE item_id = %s",
+                        [row[0]],
+                    )
+                    ann = str(uuid.uuid4())
+                    con.execute(
+                        "INSERT INTO annotations VALUES (%s, %s, %s, 'pass', now())",
+                        [ann, row[0], rater],
+                    )
+                    con.execute(
+                        "UPDATE claims SET status = 'completed', ended_at = now() "
+                        "WHERE claim_id = %s",
+                        [claim_id],
+                    )
+                    con.execute(
+                        "INSERT INTO events (kind, actor, item_id, payload) VALUES "
+                        "('annotate', %s, %s, jsonb_build_object('annotation_id', %s::text))",
+                        [rater, row[0], ann],
+                    )
+                mine.append(row[0])
+        with lock:
+            done.extend(mine)
+            lats.extend(my_lats)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join(timeout=PHASE_SECONDS + 30)
+    elapsed = time.perf_counter() - start
+    lat_ms = sorted(x * 1000 for x in lats) or [0.0]
+    return {
+        "workers": WORKERS,
+        "cycles": len(done),
+        "cycles_per_s": round(len(done) / elapsed, 1),
+        "claim_p50_ms": round(lat_ms[len(lat_ms) // 2], 2),
+        "claim_p95_ms": round(lat_ms[int(0.95 * (len(lat_ms) - 1))], 2),
+        "double_assignments": len(done) - len(set(done)),
+    }
+
+
+def _evalguard_workload() -> dict:
+    """The same workload through EvalGuard's core (DuckDB), WORKERS in-process threads."""
+    import claims as claims_bench
+
+    from evalguard_core.store import Store
+
+    claims_bench.PHASE_SECONDS = PHASE_SECONDS
+    claims_bench.ITEMS_PER_PHASE = ITEMS
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(Path(tmp) / "pg_compare.duckdb")
+        result = claims_bench.in_process(store, WORKERS)
+    return result
+
+
+def main() -> dict:
+    """Start PostgreSQL, run both workloads, stop PostgreSQL."""
+    out: dict = {"benchmark": "pg_baseline", "items": ITEMS, "workers": WORKERS}
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        out["skipped"] = "psycopg is not installed (pip install 'psycopg[binary]')"
+        return out
+    bindir, reason = _ensure_postgres()
+    if bindir is None:
+        out["skipped"] = reason
+        return out
+    tmp = Path(tempfile.mkdtemp(prefix="evalguard-pg-"))
+    data = tmp / "data"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    if os.geteuid() == 0:
+        shutil.chown(tmp, "postgres")
+    started = False
+    try:
+        init = subprocess.run(
+            _as_pg_user([str(bindir / "initdb"), "-D", str(data), "-U", "bench", "-A", "trust"]),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if init.returncode != 0:
+            out["skipped"] = f"initdb failed: {init.stderr.strip()[-300:]}"
+            return out
+        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=on"
+        start = subprocess.run(
+            _as_pg_user(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    opts,
+                    "-l",
+                    str(tmp / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        if start.returncode != 0:
+            out["skipped"] = f"pg_ctl start failed: {start.stderr.strip()[-300:]}"
+            return out
+        started = True
+        version = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True
+        ).stdout.strip()
+        out["postgresql"] = version
+        out["postgres_skip_locked"] = _pg_workload(
+            f"host=127.0.0.1 port={port} user=bench dbname=postgres"
+        )
+    finally:
+        if started:
+            subprocess.run(
+                _as_pg_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+                capture_output=True,
+                timeout=60,
+            )
+        shutil.rmtree(tmp, ignore_errors=True)
+    out["evalguard_duckdb_in_process"] = _evalguard_workload()
+    pg = out["postgres_skip_locked"]["cycles_per_s"]
+    eg = out["evalguard_duckdb_in_process"]["cycles_per_s"]
+    out["ratio_evalguard_over_postgres"] = round(eg / pg, 3) if pg else None
+    return out
+
+
+if __name__ == "__main__":
+    emit(main())
+    os._exit(0)
