@@ -1,43 +1,186 @@
-"""The labelling widget: shows one claimed item (never the judge's verdict) and its controls."""
+"""The labelling widgets: one claimed item (never the judge's verdict), its controls, the lease."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
 
+from evalguard_core.annotations import pairwise_label
+
 SHORTCUT_KEYS = [str(i) for i in range(1, 10)]
+# Texts longer than this scroll inside a box, so the label buttons stay near the item.
+LONG_TEXT_CHARS = 1500
+LONG_TEXT_HEIGHT = 360
+# What the rater is told after a label, by the lease outcome core reports (ADR 0003).
+LEASE_MESSAGES = {
+    "expired": (
+        "warning",
+        "Your lease on item {item_id} had run out before you submitted, but nobody else took "
+        "the item: your label **{label}** is saved.",
+    ),
+    "taken": (
+        "warning",
+        "Your lease on item {item_id} had run out and another rater took the item meanwhile. "
+        "Your label **{label}** is saved anyway (the item may end with one label more than "
+        "asked); nothing was lost.",
+    ),
+}
+SIDE_TITLES = {"left": "Response 1 (left)", "right": "Response 2 (right)"}
+SIDE_BUTTONS = {"left": "Left is better", "right": "Right is better", "tie": "Tie"}
 
 
-def show_item(item: dict[str, Any]) -> None:
-    """Input, output (or A | B side by side) and expected, clearly separated."""
-    st.markdown("**Input**")
-    st.text(item.get("input") or "")
+def _text_block(title: str, text: str | None, *, raw: bool, key: str) -> None:
+    """A titled text: Markdown (code blocks, lists) or raw; long texts scroll in a box."""
+    st.markdown(f"**{title}**")
+    text = text or ""
+    if not text.strip():
+        st.caption("(empty)")
+        return
+    box = (
+        st.container(height=LONG_TEXT_HEIGHT, border=True, key=key)
+        if len(text) > LONG_TEXT_CHARS
+        else st.container(key=key)
+    )
+    with box:
+        if raw:
+            st.code(text, language=None, wrap_lines=True)
+        else:
+            st.markdown(text)
+
+
+def show_item(item: dict[str, Any], *, shown_order: str | None = None, raw: bool = False) -> None:
+    """Input, output (or the two responses in the shown side order) and expected."""
+    _text_block("Input", item.get("input"), raw=raw, key="eg_input")
     if item.get("target_type") == "pairwise":
-        a, b = st.columns(2)
-        with a:
-            st.markdown("**Output A**")
-            st.text(item.get("output_a") or "")
-        with b:
-            st.markdown("**Output B**")
-            st.text(item.get("output_b") or "")
+        order = shown_order or "AB"
+        texts = {"A": item.get("output_a"), "B": item.get("output_b")}
+        left, right = st.columns(2)
+        for col, side, which in ((left, "left", order[0]), (right, "right", order[1])):
+            with col:
+                _text_block(SIDE_TITLES[side], texts[which], raw=raw, key=f"eg_{side}")
     else:
-        st.markdown("**Output**")
-        st.text(item.get("output") or "")
+        _text_block("Output", item.get("output"), raw=raw, key="eg_output")
     if item.get("expected"):
-        st.markdown("**Expected**")
-        st.text(item["expected"])
+        _text_block("Expected", item["expected"], raw=raw, key="eg_expected")
     if item.get("metadata"):
-        with st.expander("Metadata"):
-            st.json(item["metadata"])
+        with st.expander(f"Metadata ({len(item['metadata'])} fields)", expanded=False):
+            st.code(json.dumps(item["metadata"], indent=2, ensure_ascii=False), language="json")
 
 
-def label_buttons(options: list[str]) -> str | None:
+def shortcut_help(labels: list[str], *, has_score: bool) -> str:
+    """The on-screen list of keyboard shortcuts."""
+    keys = ", ".join(f"**{i + 1}** {o}" for i, o in enumerate(labels[:9]))
+    if has_score:
+        return (
+            f"Keyboard: type the score, **Enter** submits it · {keys} · **Tab** leaves a text "
+            "box · **S** skip"
+        )
+    return f"Keyboard: {keys} · **Tab** leaves the comment box · **S** skip"
+
+
+def _button(col: Any, text: str, key: str, shortcut: str | None, in_form: bool) -> bool:
+    """A full-width button; a submit button of the enclosing form when `in_form`."""
+    if in_form:
+        return col.form_submit_button(text, key=key, shortcut=shortcut, width="stretch")
+    return col.button(text, key=key, shortcut=shortcut, width="stretch")
+
+
+def label_buttons(options: list[str], *, in_form: bool = False) -> str | None:
     """One button per label with shortcuts 1–9; returns the label clicked, if any."""
     cols = st.columns(len(options))
     picked = None
     for i, (col, option) in enumerate(zip(cols, options, strict=True)):
         key = SHORTCUT_KEYS[i] if i < len(SHORTCUT_KEYS) else None
-        if col.button(f"{option}", key=f"label_{option}", shortcut=key, use_container_width=True):
+        if _button(col, option, f"label_{option}", key, in_form):
             picked = option
     return picked
+
+
+def pairwise_sides(options: list[str], shown_order: str) -> list[tuple[str, str]]:
+    """(side, button text) for each side whose stored label is one of the queue's options."""
+    sides = [s for s in ("left", "right", "tie") if pairwise_label(shown_order, s) in options]
+    return [(s, SIDE_BUTTONS[s]) for s in sides]
+
+
+def side_buttons(options: list[str], shown_order: str, *, in_form: bool = False) -> str | None:
+    """Left / right / tie buttons (shortcuts 1–3); returns the stored label (A, B, tie) picked."""
+    sides = pairwise_sides(options, shown_order)
+    cols = st.columns(len(sides))
+    picked = None
+    for i, (col, (side, text)) in enumerate(zip(cols, sides, strict=True)):
+        if _button(col, text, f"side_{side}", SHORTCUT_KEYS[i], in_form):
+            picked = pairwise_label(shown_order, side)
+    return picked
+
+
+def lease_timer(expires_at: datetime, now: datetime) -> None:
+    """Time left on the lease: a caption, counted down live in the browser."""
+    left = max(0, int((expires_at - now).total_seconds()))
+    text = f"{left // 60}:{left % 60:02d}"
+    st.html(
+        f"""
+<div style="font-size:0.875rem;color:rgba(49,51,63,0.7)">
+  Lease: <b data-testid="eg-lease-left">{text}</b> left (until {expires_at:%H:%M:%S} UTC)
+  <span data-testid="eg-lease-expired" style="display:{"inline" if left == 0 else "none"};
+        color:#b45309"> · run out: submit anyway, your label is kept if nobody took the item
+  </span>
+</div>
+<script>
+(() => {{
+  const el = document.querySelector('[data-testid="eg-lease-left"]');
+  const gone = document.querySelector('[data-testid="eg-lease-expired"]');
+  if (!el) return;
+  const end = Date.now() + {left} * 1000;
+  clearInterval(window.__egLeaseTimer);
+  window.__egLeaseTimer = setInterval(() => {{
+    const s = Math.max(0, Math.round((end - Date.now()) / 1000));
+    el.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+    if (s === 0 && gone) gone.style.display = "inline";
+  }}, 1000);
+}})();
+</script>
+""",
+        unsafe_allow_javascript=True,
+    )
+
+
+def focus(label: str | None, token: str) -> None:
+    """Put the keyboard focus on the input with this aria-label, or on the page (shortcuts).
+
+    `token` (e.g. the item id) makes the script new for each item, so it runs again.
+    """
+    target = json.dumps(label)
+    st.html(
+        f"""
+<script>
+/* focus for {json.dumps(token)} */
+(() => {{
+  const label = {target};
+  let tries = 0;
+  const timer = setInterval(() => {{
+    tries += 1;
+    const el = label && document.querySelector(`input[aria-label="${{label}}"]`);
+    if (el) {{ el.focus({{preventScroll: true}}); clearInterval(timer); return; }}
+    if (!label || tries > 30) {{
+      const active = document.activeElement;
+      if (active && ["INPUT", "TEXTAREA"].includes(active.tagName)) active.blur();
+      clearInterval(timer);
+    }}
+  }}, 100);
+}})();
+</script>
+""",
+        unsafe_allow_javascript=True,
+    )
+
+
+def flash_after_label(result: dict[str, Any], label: str | None) -> tuple[str, str] | None:
+    """(kind, message) to show after a label was saved when the lease had run out, else None."""
+    kind_text = LEASE_MESSAGES.get(result.get("lease") or "")
+    if kind_text is None:
+        return None
+    kind, text = kind_text
+    return kind, text.format(item_id=result.get("item_id"), label=label or "score")

@@ -7,13 +7,18 @@ import streamlit as st
 import evalguard_core.annotations as annotations
 from evalguard_core import claims, queues
 from evalguard_core.errors import ConflictError, EvalGuardError
-from evalguard_ui import session
-from evalguard_ui.labeling import label_buttons, show_item
+from evalguard_ui import labeling, session
+
+FLASH = "label_flash"
 
 st.title("Label")
 who = session.require_role("annotator")
 scope = session.scope()
 st.caption(f"You are **{who.name}** ({who.role}).")
+
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    getattr(st, flash[0])(flash[1])
 
 all_queues = queues.list_queues(scope)
 if not all_queues:
@@ -37,51 +42,69 @@ st.progress(
 if queue.get("instructions"):
     st.info(queue["instructions"])
 
+# The item on screen stays the one labelled, even if its lease runs out while the rater reads
+# (a fresh claim on every rerun would silently move the click to another item).
+current_key = f"label_current_{who.name}_{queue_id}"
 try:
-    claimed = claims.claim_next(scope, queue_id, who.name)
+    if current_key not in st.session_state:
+        st.session_state[current_key] = claims.claim_next(scope, queue_id, who.name)["item"]
 except ConflictError as exc:
     if (exc.details or {}).get("retryable"):
         st.warning(exc.message.capitalize() + ".")
         st.button("Try again")
+    elif p["total"] == 0:
+        st.info("This queue has no items yet; an admin adds them on the Queues or Bootstrap page.")
     else:
         st.success(f"Queue finished: {exc.message}. Thank you!")
     st.stop()
 except EvalGuardError as exc:
     session.show_error(exc)
     st.stop()
-item = claimed["item"]
-st.caption(
-    f"Item {item['item_id']} · case {item['case_id']} · "
-    f"lease until {item['lease_expires_at']:%H:%M:%S} UTC"
-)
-show_item(item)
+item = st.session_state[current_key]
+pairwise = item["target_type"] == "pairwise"
+order = claims.pairwise_order(queue_id, item["item_id"], who.name) if pairwise else None
+
+head, raw_col = st.columns([4, 1])
+head.caption(f"Item {item['item_id']} · case {item['case_id']}")
+raw = raw_col.toggle("Raw text", key="label_raw", help="Show texts as typed, not as Markdown")
+labeling.lease_timer(item["lease_expires_at"], scope.now())
+labeling.show_item(item, shown_order=order, raw=raw)
 
 options = queue["label_options"]
-st.caption(
-    "Shortcuts: "
-    + ", ".join(f"**{i + 1}** {o}" for i, o in enumerate(options[:9]))
-    + " · **Enter** submit · **S** skip"
-)
-picked = label_buttons(options)
+has_score = queue["score_min"] is not None or queue["score_max"] is not None
+names = [t for _, t in labeling.pairwise_sides(options, order)] if pairwise else options
+st.caption(labeling.shortcut_help(names, has_score=has_score))
+
+
+def _choices(in_form: bool) -> str | None:
+    """The label buttons (left/right/tie for pairwise items); the label picked, if any."""
+    if pairwise:
+        return labeling.side_buttons(options, order, in_form=in_form)
+    return labeling.label_buttons(options, in_form=in_form)
+
+
 score = None
-if queue["score_min"] is not None or queue["score_max"] is not None:
-    score = st.number_input(
-        "Score",
-        min_value=queue["score_min"],
-        max_value=queue["score_max"],
-        value=None,
-        key=f"score_{item['item_id']}",
-    )
-comment = st.text_input("Comment (optional)", key=f"comment_{item['item_id']}")
-c1, c2 = st.columns(2)
-submit = c1.button("Submit score", shortcut="Enter", disabled=score is None)
-skip = c2.button("Skip", shortcut="S")
+submit = False
+if has_score:
+    # One form, so Enter in the score box submits score and comment together.
+    with st.form(f"label_form_{item['item_id']}", border=False):
+        score = st.number_input(
+            "Score", min_value=queue["score_min"], max_value=queue["score_max"], value=None
+        )
+        comment = st.text_input("Comment (optional)")
+        submit = st.form_submit_button("Submit score", type="primary")
+        picked = _choices(in_form=True)
+else:
+    picked = _choices(in_form=False)
+    comment = st.text_input("Comment (optional)", key=f"comment_{item['item_id']}")
+skip = st.button("Skip", shortcut="S")
+labeling.focus("Score" if has_score else None, token=str(item["item_id"]))
 
 
 def _save(label: str | None) -> None:
-    """Record the label and move on to the next item."""
+    """Record the label (telling the rater if the lease had run out) and move on."""
     try:
-        annotations.create_annotation(
+        result = annotations.create_annotation(
             scope,
             annotator=who.name,
             target_id=item["target_id"],
@@ -91,17 +114,29 @@ def _save(label: str | None) -> None:
             comment=comment or None,
             queue_id=queue_id,
             source="ui",
+            shown_order=order,
         )
     except EvalGuardError as exc:
         session.show_error(exc)
         return
+    message = labeling.flash_after_label(result, label)
+    if message:
+        st.session_state[FLASH] = message
+    st.session_state.pop(current_key, None)
     st.rerun()
 
 
 if picked is not None:
     _save(picked)
 elif submit:
-    _save(None)
+    if score is None:
+        st.warning("Type a score first (or pick a label).")
+    else:
+        _save(None)
 elif skip:
-    claims.release(scope, queue_id, item["item_id"], who.name)
+    try:
+        claims.release(scope, queue_id, item["item_id"], who.name)
+    except EvalGuardError as exc:  # e.g. the lease ran out and the item went to someone else
+        st.session_state[FLASH] = ("info", exc.message.capitalize() + ".")
+    st.session_state.pop(current_key, None)
     st.rerun()

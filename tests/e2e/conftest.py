@@ -77,7 +77,8 @@ def chromium() -> str:
         with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
             launch_chromium(p, Path(profile)).close()
     except Exception as exc:  # any launch failure means: no usable browser here
-        pytest.skip(f"E2E SKIPPED: chromium at {path} cannot be launched: {str(exc).splitlines()[0]}")
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        pytest.skip(f"E2E SKIPPED: chromium at {path} cannot be launched: {reason}")
     return path
 
 

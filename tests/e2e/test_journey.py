@@ -65,6 +65,16 @@ def eval_csv(path: Path) -> Path:
     return path
 
 
+def upload(page: Any, uploader: Any, path: Path) -> None:
+    """Put a file in the uploader and wait until the app has it (its name shows, run done)."""
+    uploader.set_input_files(str(path))
+    page.locator('[data-testid="stFileUploader"]', has_text=path.name).wait_for(
+        timeout=STEP_TIMEOUT_MS
+    )
+    page.wait_for_timeout(300)  # the upload's rerun starts just after the chip shows
+    settle(page)
+
+
 def docs_dir() -> Path | None:
     """docs/screenshots/ when EVALGUARD_UPDATE_SCREENSHOTS=1, else None (artifacts only)."""
     return DOCS_SHOTS if os.environ.get("EVALGUARD_UPDATE_SCREENSHOTS") == "1" else None
@@ -107,6 +117,9 @@ def label_by_keyboard(
                     break
                 assert_no_exception(page)
                 if n == 0:
+                    # The lease timer is on screen and counts down in the browser.
+                    timer = page.locator('[data-testid="eg-lease-left"]')
+                    assert re.fullmatch(r"\d+:\d\d", timer.inner_text())
                     docs = docs_dir() if name == "alice" else None
                     screenshot(page, artifacts, f"05-label-{name}" if not docs else "05-label",
                                docs)
@@ -169,15 +182,18 @@ def test_journey_import_bootstrap_label_align_export(
             open_page(page, "Runs", "Runs")
             page.get_by_text("Import an eval run").click()
             uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-            uploader.set_input_files(str(bad))
+            upload(page, uploader, bad)
             page.get_by_role("button", name="Import").click(timeout=STEP_TIMEOUT_MS)
             page.get_by_text("case_id").first.wait_for(timeout=STEP_TIMEOUT_MS)
             settle(page)
             assert "case_id" in alert_text(page)
             assert_no_exception(page)
             screenshot(page, artifacts, "03-runs-invalid-file")
-            uploader.set_input_files(str(good))
-            page.get_by_label("Run name (optional)", exact=True).fill("e2e arithmetic")
+            upload(page, uploader, good)
+            name = page.get_by_label("Run name (optional)", exact=True)
+            name.fill("e2e arithmetic")
+            name.press("Tab")  # commits the text (a rerun) before the click
+            settle(page)
             page.get_by_role("button", name="Import").click(timeout=STEP_TIMEOUT_MS)
             page.get_by_text(f"Imported {N_CASES} cases").wait_for(timeout=STEP_TIMEOUT_MS)
             settle(page)

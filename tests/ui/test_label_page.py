@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from evalguard_core import queues, runs
+from evalguard_core import claims, queues, runs
 from tests.conftest import SAMPLE_CSV
 from tests.ui.conftest import page_path
 
@@ -26,9 +27,9 @@ def test_label_then_next_then_done(ui_store, tmp_path: Path) -> None:
     at = AppTest.from_file(page_path("label.py"), default_timeout=30).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
-    assert "Shortcuts" in text and "**1** pass" in text
-    shown = " ".join(t.value for t in at.text)
-    assert "?" in shown  # an input is shown
+    assert "Keyboard" in text and "**1** pass" in text
+    shown = " ".join(m.value for m in at.markdown)
+    assert "?" in shown  # an input is shown (as Markdown)
     assert "llm_judge" not in shown and "0.9" not in shown  # verdict and scores hidden
     next(b for b in at.button if b.label == "pass").click().run()
     assert not at.exception
@@ -47,3 +48,70 @@ def test_skip_gives_another_item(ui_store, tmp_path: Path) -> None:
     second = next(c.value for c in at.caption if c.value.startswith("Item "))
     assert first.split(" · ")[0] != second.split(" · ")[0]
     assert queues.get_queue(ui_store.scope(), queue_id)["progress"]["claimed"] == 1
+
+
+def test_pairwise_sides_follow_the_shown_order_and_map_back(ui_store, tmp_path: Path) -> None:
+    path = tmp_path / "pairs.csv"
+    path.write_text(
+        "case_id,input,output_a,output_b\n"
+        + "".join(f"p{i},question {i},answer from A {i},answer from B {i}\n" for i in range(8))
+    )
+    scope = ui_store.scope()
+    run_id = runs.import_run(scope, path, name="pairs").run_id
+    q = queues.create_queue(scope, name="pairs", target_type="pairwise")
+    queues.add_items(scope, q["queue_id"], [f"{run_id}:p{i}" for i in range(8)])
+    at = AppTest.from_file(page_path("label.py"), default_timeout=30).run()
+    seen_orders = set()
+    for _ in range(8):
+        assert not at.exception
+        item_id = int(next(c.value for c in at.caption if c.value.startswith("Item ")).split()[1])
+        order = claims.pairwise_order(q["queue_id"], item_id, "local")
+        seen_orders.add(order)
+        md = [m.value for m in at.markdown]
+        left_text = md[md.index("**Response 1 (left)**") + 1]
+        assert left_text.startswith(f"answer from {order[0]}")
+        # The rater always prefers the left response: the stored label is whatever was left.
+        next(b for b in at.button if b.label == "Left is better").click().run()
+        stored = ui_store.db.fetchall(
+            "SELECT label FROM annotations WHERE item_id = ?", [item_id]
+        )
+        assert stored == [(order[0],)]
+    assert seen_orders == {"AB", "BA"}
+    assert any("Queue finished" in s.value for s in at.success)
+    shown = ui_store.db.fetchall("SELECT count(*) FROM claims WHERE shown_order IS NOT NULL")
+    assert shown == [(8,)]
+
+
+def test_label_after_the_lease_ran_out_is_kept_and_the_rater_is_told(
+    ui_store, tmp_path: Path
+) -> None:
+    queue_id = _queue(ui_store, tmp_path)
+    at = AppTest.from_file(page_path("label.py"), default_timeout=30).run()
+    item_id = int(next(c.value for c in at.caption if c.value.startswith("Item ")).split()[1])
+    # Time passes beyond the lease (900 s) while the rater reads.
+    later = ui_store.now() + timedelta(seconds=901)
+    ui_store.clock = lambda: later
+    next(b for b in at.button if b.label == "pass").click().run()
+    assert not at.exception
+    warned = " ".join(w.value for w in at.warning)
+    assert f"lease on item {item_id} had run out" in warned and "is saved" in warned
+    assert queues.get_queue(ui_store.scope(), queue_id)["progress"]["done"] == 1
+
+
+def test_score_queue_submits_score_and_comment_together(ui_store, tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    path.write_text(SAMPLE_CSV)
+    scope = ui_store.scope()
+    run_id = runs.import_run(scope, path, name="sample").run_id
+    q = queues.create_queue(scope, name="scored", score_min=0, score_max=5)
+    queues.add_items(scope, q["queue_id"], [f"{run_id}:c1"])
+    at = AppTest.from_file(page_path("label.py"), default_timeout=30).run()
+    next(b for b in at.button if b.label == "Submit score").click().run()
+    assert any("Type a score first" in w.value for w in at.warning)  # nothing saved yet
+    next(n for n in at.number_input if n.label == "Score").set_value(4)
+    next(t for t in at.text_input if t.label == "Comment (optional)").set_value("close enough")
+    next(b for b in at.button if b.label == "Submit score").click().run()
+    assert not at.exception
+    rows = ui_store.db.fetchall("SELECT label, score, comment FROM annotations")
+    assert rows == [(None, 4.0, "close enough")]
+    assert any("Queue finished" in s.value for s in at.success)
