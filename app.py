@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from evalguard_core.errors import EvalGuardError
 from evalguard_ui import session
+
+log = logging.getLogger("evalguard.ui")
 
 st.set_page_config(page_title="EvalGuard", page_icon=":material/fact_check:", layout="wide")
 
@@ -61,4 +65,13 @@ if not pages:
     st.title("EvalGuard")
     st.info("Sign in with an API key in the sidebar to continue.")
     st.stop()
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except EvalGuardError as exc:  # a domain error a page did not catch: still a readable message
+    st.error(exc.message)
+except Exception as exc:  # never a traceback in the UI; the server log keeps the details
+    log.exception("page failed")
+    st.error(
+        f"Something went wrong on this page ({type(exc).__name__}: {exc}). "
+        "Reload to try again; the details are in the server log."
+    )

@@ -22,11 +22,12 @@ if who.can("admin"):
         upload = st.file_uploader("Eval-run file", type=["csv", "jsonl", "json", "parquet"])
         name = st.text_input("Run name (optional)")
         if upload is not None and st.button("Import", type="primary"):
-            result = run_safely(
-                lambda: with_uploaded_file(
-                    upload, lambda p: runs.import_run(scope, p, name=name or None)
+            with st.spinner(f"Importing {upload.name}…"):
+                result = run_safely(
+                    lambda: with_uploaded_file(
+                        upload, lambda p: runs.import_run(scope, p, name=name or None)
+                    )
                 )
-            )
             if result:
                 st.success(f"Imported {result.cases:,} cases as run `{result.run_id}`.")
                 st.session_state["runs_selected"] = result.run_id

@@ -58,6 +58,7 @@ def assert_no_exception(page: Any) -> None:
     """Streamlit shows uncaught exceptions in stException blocks: there must be none."""
     traces = page.locator('[data-testid="stException"]')
     assert traces.count() == 0, traces.first.inner_text()
+    assert "Something went wrong on this page" not in alert_text(page), alert_text(page)
 
 
 def screenshot(page: Any, artifacts: Path, name: str, docs: Path | None = None) -> Path:
