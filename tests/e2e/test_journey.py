@@ -209,7 +209,12 @@ def test_journey_import_bootstrap_label_align_export(
             choose(page, "Allocation", "proportional")
             count = page.get_by_label("Cases to draw", exact=True)
             count.fill(str(N_CASES))
-            count.press("Enter")
+            count.press("Tab")  # commits the number: the preview reruns with it
+            page.evaluate("() => document.activeElement && document.activeElement.blur()")
+            page.wait_for_function(
+                "() => !document.body.innerText.includes('sample_count 100 ')",
+                timeout=STEP_TIMEOUT_MS,
+            )
             settle(page)
             text = page.locator("body").inner_text()
             assert re.search(rf"Cases in run\s+{N_CASES}\b", text), text
