@@ -159,6 +159,22 @@ def focus(label: str | None, token: str) -> None:
 /* focus for {json.dumps(token)} */
 (() => {{
   const label = {target};
+  if (!window.__egShortcutRescue) {{
+    // A shortcut key pressed while a closed select box (e.g. Queue) has the focus would type
+    // into its search field: move the focus to the page and replay the key as a shortcut.
+    window.__egShortcutRescue = true;
+    document.addEventListener("keydown", (e) => {{
+      const el = e.target;
+      if (!e.isTrusted || !el || el.getAttribute("role") !== "combobox") return;
+      if (el.getAttribute("aria-expanded") === "true" || !/^[1-9sS]$/.test(e.key)) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      el.blur();
+      document.body.dispatchEvent(new KeyboardEvent("keydown", {{
+        key: e.key, code: e.code, keyCode: e.keyCode, which: e.which, bubbles: true,
+      }}));
+    }}, true);
+  }}
   let tries = 0;
   const timer = setInterval(() => {{
     tries += 1;

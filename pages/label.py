@@ -98,7 +98,7 @@ else:
     picked = _choices(in_form=False)
     comment = st.text_input("Comment (optional)", key=f"comment_{item['item_id']}")
 skip = st.button("Skip", shortcut="S")
-labeling.focus("Score" if has_score else None, token=str(item["item_id"]))
+labeling.focus("Score" if has_score else None, token=f"{queue_id}:{item['item_id']}")
 
 
 def _save(label: str | None) -> None:
