@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalguard_core import alignment
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.queues import require_queue
 from evalguard_core.runs import require_run
@@ -12,6 +11,14 @@ from evalguard_core.store import Scope
 from evalguard_core.store import alignment as sql
 
 REFERENCES = ("consensus", "each")
+
+
+def _engine() -> Any:
+    """The statistics engine, imported on first use: scikit-learn, SciPy and statsmodels add
+    ~60 MB to the server's memory, which only processes that compute reports should pay."""
+    from evalguard_core import alignment
+
+    return alignment
 
 
 def judge_candidates(scope: Scope, run_id: str) -> list[str]:
@@ -60,7 +67,7 @@ def build_report(
     if design is not None and design.empty:
         design = None
     try:
-        report = alignment.alignment_report(
+        report = _engine().alignment_report(
             human,
             judge_df,
             judge_name=judge,
@@ -83,10 +90,10 @@ def gate_report(
 ) -> tuple[bool, list[str]]:
     """Apply `METRIC=VALUE` thresholds; a bad spec is a ValidationError."""
     try:
-        thresholds = alignment.parse_thresholds(specs)
+        thresholds = _engine().parse_thresholds(specs)
     except ValueError as exc:
         raise ValidationError(str(exc), details={"field": "fail_under"}) from None
-    return alignment.gate(report, thresholds, on="point" if on == "point" else "ci_low")
+    return _engine().gate(report, thresholds, on="point" if on == "point" else "ci_low")
 
 
 def disagreements(
@@ -105,7 +112,7 @@ def disagreements(
 
 def to_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown."""
-    return alignment.report_to_markdown(report)
+    return _engine().report_to_markdown(report)
 
 
 def to_html(report: dict[str, Any]) -> str:
