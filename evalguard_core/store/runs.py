@@ -33,7 +33,8 @@ def _reader_sql(fmt: str) -> str:
         # Read everything as text so that a bad number is reported by us, with its row.
         return "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
     if fmt == "jsonl":
-        return "read_json(?, format = 'newline_delimited', records = true)"
+        # 'auto' reads newline-delimited JSON and a top-level JSON array alike.
+        return "read_json(?, format = 'auto', records = true)"
     if fmt == "parquet":
         return "read_parquet(?)"
     raise ValueError(fmt)

@@ -178,3 +178,11 @@ def test_run_summary_and_filters(scope: Scope, sample_run: str) -> None:
     assert [c["case_id"] for c in page["cases"]] == ["c3", "c4"] and page["total"] == 4
     bins = runs.score_histogram(scope, sample_run, "accuracy", bins=10)
     assert sum(b["count"] for b in bins) == 4
+
+
+def test_a_json_array_file_imports_like_jsonl(scope: Scope, tmp_path: Path) -> None:
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps([{"case_id": "a", "input": "x"}, {"case_id": "b", "input": "y"}]))
+    result = runs.import_run(scope, path)
+    assert result.cases == 2
+    assert [c["case_id"] for c in runs.list_cases(scope, result.run_id)["cases"]] == ["a", "b"]
