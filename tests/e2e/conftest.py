@@ -12,16 +12,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.test_server import free_port
+from tests.servers import free_port, start_server, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
@@ -118,43 +116,12 @@ def live_server(chromium: str, tmp_path: Path) -> Iterator[LiveServer]:
             for name, role in USERS.items()}
     port = free_port()
     log = tmp_path / "server.log"
-    env = dict(
-        os.environ,
-        EVALGUARD_DB=str(db),
-        EVALGUARD_PORT=str(port),
-        EVALGUARD_HOST="127.0.0.1",
-        EVALGUARD_DEMO="0",
-    )
-    with log.open("wb") as out:  # a file, not a pipe: a full pipe would block the server
-        proc = subprocess.Popen(
-            [sys.executable, str(REPO / "server.py")], cwd=REPO, env=env, stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = start_server(db, port, log=log)
     try:
-        _wait_healthy(port, proc, log)
+        wait_healthy(port, proc)
         yield LiveServer(f"http://127.0.0.1:{port}", db, keys, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-def _wait_healthy(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
-    """Poll /api/health until it answers (bounded); fail with the server's log otherwise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server.py exited: {log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"server.py not healthy after {timeout}s: {log.read_text()[-2000:]}")
+        stop(proc)
 
 
 @pytest.fixture

@@ -11,16 +11,15 @@ Sizes come from env vars so CI runs a small form and a developer can run the ful
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
-
-import httpx
 
 from evalguard_core import queues, runs
 from evalguard_core.store import Scope
+from tests import servers
+from tests.servers import free_port, stop, wait_healthy
+
+__all__ = ["free_port", "start_server", "stop", "wait_healthy"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,13 +27,6 @@ REPO = Path(__file__).resolve().parents[2]
 def env_int(name: str, default: int) -> int:
     """An integer knob from the environment."""
     return int(os.environ.get(name) or default)
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_run_csv(path: Path, n: int, *, prefix: str = "c") -> Path:
@@ -65,51 +57,10 @@ def make_queue(
 
 
 def start_server(db: Path, port: int, *, extra_env: dict | None = None) -> subprocess.Popen:
-    """The real server.py (UI + API in one process) on 127.0.0.1:port over `db`."""
-    env = dict(
-        os.environ,
-        EVALGUARD_DB=str(db),
-        EVALGUARD_PORT=str(port),
-        EVALGUARD_HOST="127.0.0.1",
-        EVALGUARD_DEMO="0",
-        EVALGUARD_RATE_LIMIT="1000000/minute",
-        **(extra_env or {}),
+    """The real server.py over `db` with a rate limit no load test reaches."""
+    return servers.start_server(
+        db, port, env={"EVALGUARD_RATE_LIMIT": "1000000/minute", **(extra_env or {})}
     )
-    return subprocess.Popen(
-        [sys.executable, str(REPO / "server.py")],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    """Poll /api/health until it answers (bounded)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                "server exited: " + (proc.stderr.read().decode(errors="replace")[-2000:])
-            )
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError("server did not become healthy")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Terminate a server we started (by its own handle), killing it if it lingers."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
 
 
 def audit_queue(db, queue_id: str, per_item: int) -> dict:
