@@ -43,3 +43,28 @@ def test_server_serves_health_api_and_ui_from_one_process(server) -> None:
         timeout=60,
     )
     assert out.returncode == 2 and "in use by another process" in out.stderr
+
+
+def test_evalguard_serve_seeds_the_demo_into_a_new_store(tmp_path: Path) -> None:
+    """`make run` path: `evalguard serve` on a store that does not exist yet."""
+    db = tmp_path / "data" / "evalguard.duckdb"
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "evalguard_core", "serve", "--port", str(port), "--db", str(db)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    proc.log_path = log  # type: ignore[attr-defined]
+    try:
+        wait_healthy(port, proc)
+    finally:
+        stop(proc)
+    out = subprocess.run(
+        [sys.executable, "-m", "evalguard_core", "runs", "list", "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "synthetic demo" in out.stdout, out.stderr

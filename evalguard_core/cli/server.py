@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from evalguard_core.cli.common import add_common, emit, open_scope
-from evalguard_core.errors import EvalGuardError, StoreError
+from evalguard_core.errors import EvalGuardError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,13 +35,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     script = server_script()
     if not script.exists():
         raise EvalGuardError(f"cannot find {script}; run `evalguard serve` from a source checkout")
-    # Fail here with one clear line if another process holds the file.
-    from evalguard_core.store import Store
+    # Fail here with one clear line if another process holds the file. A file that does not
+    # exist yet is left for the server to create, so that it seeds the demo run on first start.
+    if Path(args.db).exists():
+        from evalguard_core.store import Store
 
-    try:
         Store.open(Path(args.db)).close()
-    except StoreError:
-        raise
     env = dict(os.environ)
     env.update(
         EVALGUARD_DB=str(Path(args.db).resolve()),
