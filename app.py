@@ -29,7 +29,8 @@ PAGES = [
 def sidebar() -> None:
     """Who is signed in, which store, and the sign-in form when keys exist."""
     with st.sidebar:
-        st.caption(f"Store: `{session.store().path}`")
+        path = session.store().path
+        st.caption(f"Store: `{path.name}`", help=f"DuckDB file: {path.resolve()}")
         who = session.actor()
         if who is None:
             st.subheader("Sign in")
