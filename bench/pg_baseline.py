@@ -18,8 +18,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 from _common import emit
@@ -91,84 +89,66 @@ def _pg_workload(dsn: str) -> dict:
             "SELECT g, %s, random() FROM generate_series(1, %s) g",
             [queue_id, ITEMS],
         )
-    done: list[int] = []
-    lats: list[float] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + PHASE_SECONDS
-    barrier = threading.Barrier(WORKERS + 1)
+    import claims as claims_bench
 
-    def worker(i: int) -> None:
+    claims_bench.PHASE_SECONDS = PHASE_SECONDS
+
+    def make_worker(i: int):
+        """claim / annotate / close for one rater on its own connection."""
         rater = f"rater{i}"
-        mine, my_lats = [], []
-        with psycopg.connect(dsn) as con:
-            barrier.wait()
-            while time.monotonic() < deadline:
-                t0 = time.perf_counter()
-                with con.transaction():
-                    row = con.execute(
-                        "UPDATE queue_items SET status = 'claimed', version = version + 1 "
-                        "WHERE item_id = (SELECT item_id FROM queue_items WHERE queue_id = %s "
-                        "AND status = 'pending' ORDER BY position LIMIT 1 "
-                        "FOR UPDATE SKIP LOCKED) RETURNING item_id",
-                        [queue_id],
-                    ).fetchone()
-                    if row is None:
-                        break
-                    claim_id = str(uuid.uuid4())
-                    con.execute(
-                        "INSERT INTO claims VALUES (%s, %s, %s, 'active', now(), "
-                        "now() + interval '900 seconds', NULL)",
-                        [claim_id, row[0], rater],
-                    )
-                    con.execute(
-                        "INSERT INTO events (kind, actor, item_id, payload) VALUES "
-                        "('claim', %s, %s, jsonb_build_object('claim_id', %s::text))",
-                        [rater, row[0], claim_id],
-                    )
-                my_lats.append(time.perf_counter() - t0)
-                with con.transaction():
-                    con.execute(
-                        "UPDATE queue_items SET status = 'done', done_count = done_count + 1, "
-                        "version = version + 1 WHERE item_id = %s",
-                        [row[0]],
-                    )
-                    ann = str(uuid.uuid4())
-                    con.execute(
-                        "INSERT INTO annotations VALUES (%s, %s, %s, 'pass', now())",
-                        [ann, row[0], rater],
-                    )
-                    con.execute(
-                        "UPDATE claims SET status = 'completed', ended_at = now() "
-                        "WHERE claim_id = %s",
-                        [claim_id],
-                    )
-                    con.execute(
-                        "INSERT INTO events (kind, actor, item_id, payload) VALUES "
-                        "('annotate', %s, %s, jsonb_build_object('annotation_id', %s::text))",
-                        [rater, row[0], ann],
-                    )
-                mine.append(row[0])
-        with lock:
-            done.extend(mine)
-            lats.extend(my_lats)
+        con = psycopg.connect(dsn)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join(timeout=PHASE_SECONDS + 30)
-    elapsed = time.perf_counter() - start
-    lat_ms = sorted(x * 1000 for x in lats) or [0.0]
-    return {
-        "workers": WORKERS,
-        "cycles": len(done),
-        "cycles_per_s": round(len(done) / elapsed, 1),
-        "claim_p50_ms": round(lat_ms[len(lat_ms) // 2], 2),
-        "claim_p95_ms": round(lat_ms[int(0.95 * (len(lat_ms) - 1))], 2),
-        "double_assignments": len(done) - len(set(done)),
-    }
+        def claim() -> dict | None:
+            with con.transaction():
+                row = con.execute(
+                    "UPDATE queue_items SET status = 'claimed', version = version + 1 "
+                    "WHERE item_id = (SELECT item_id FROM queue_items WHERE queue_id = %s "
+                    "AND status = 'pending' ORDER BY position LIMIT 1 "
+                    "FOR UPDATE SKIP LOCKED) RETURNING item_id",
+                    [queue_id],
+                ).fetchone()
+                if row is None:
+                    return None
+                claim_id = str(uuid.uuid4())
+                con.execute(
+                    "INSERT INTO claims VALUES (%s, %s, %s, 'active', now(), "
+                    "now() + interval '900 seconds', NULL)",
+                    [claim_id, row[0], rater],
+                )
+                con.execute(
+                    "INSERT INTO events (kind, actor, item_id, payload) VALUES "
+                    "('claim', %s, %s, jsonb_build_object('claim_id', %s::text))",
+                    [rater, row[0], claim_id],
+                )
+            return {"item_id": row[0], "claim_id": claim_id}
+
+        def annotate(item: dict) -> None:
+            with con.transaction():
+                con.execute(
+                    "UPDATE queue_items SET status = 'done', done_count = done_count + 1, "
+                    "version = version + 1 WHERE item_id = %s",
+                    [item["item_id"]],
+                )
+                ann = str(uuid.uuid4())
+                con.execute(
+                    "INSERT INTO annotations VALUES (%s, %s, %s, 'pass', now())",
+                    [ann, item["item_id"], rater],
+                )
+                con.execute(
+                    "UPDATE claims SET status = 'completed', ended_at = now() "
+                    "WHERE claim_id = %s",
+                    [item["claim_id"]],
+                )
+                con.execute(
+                    "INSERT INTO events (kind, actor, item_id, payload) VALUES "
+                    "('annotate', %s, %s, jsonb_build_object('annotation_id', %s::text))",
+                    [rater, item["item_id"], ann],
+                )
+
+        return claim, annotate, con.close
+
+    # The same driver as bench/claims.py: identical timing, latency and double-claim counting.
+    return claims_bench._drive(WORKERS, make_worker)
 
 
 def _evalguard_workload() -> dict:
