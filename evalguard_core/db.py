@@ -130,6 +130,13 @@ class Database:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
+    def fetch_dict(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """The first row of a query as a dict, or None."""
+        rows = self.fetch_dicts(sql, params)
+        return rows[0] if rows else None
+
     def fetch_df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         """A query's result as a pandas DataFrame."""
         return self.execute(sql, params).df()

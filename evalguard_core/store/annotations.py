@@ -25,25 +25,23 @@ def find_own(
         # Imported and task labels have their own lifecycle; free-standing ones are api/ui.
         where = "queue_id IS NULL AND task_id IS NULL AND source IN ('api', 'ui')"
         params = []
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         f"SELECT {_COLUMNS} FROM annotations WHERE org_id = ? AND annotator = ? "
         f"AND trace_id = ? AND target_type = ? AND {where} ORDER BY created_at LIMIT 1",
         [scope.org_id, annotator, trace_id, target_type, *params],
     )
-    return rows[0] if rows else None
 
 
 def find_in_queue(
     scope: Scope, queue_id: str, annotator: str, trace_id: int
 ) -> dict[str, Any] | None:
     """The rater's label on a trace in a queue, if any."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         "SELECT CAST(annotation_id AS VARCHAR) AS annotation_id, item_id, label, score, comment "
         "FROM annotations WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND annotator = ? "
         "AND trace_id = ? ORDER BY created_at LIMIT 1",
         [scope.org_id, queue_id, annotator, trace_id],
     )
-    return rows[0] if rows else None
 
 
 def insert_annotation(scope: Scope, row: dict[str, Any]) -> str:
@@ -88,12 +86,11 @@ def update_annotation(
 
 def get_annotation(scope: Scope, annotation_id: str) -> dict[str, Any] | None:
     """One annotation of the organization, or None."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         f"SELECT {_COLUMNS} FROM annotations WHERE org_id = ? "
         "AND CAST(annotation_id AS VARCHAR) = ?",
         [scope.org_id, annotation_id],
     )
-    return rows[0] if rows else None
 
 
 def list_queue_annotations(scope: Scope, queue_id: str) -> list[dict[str, Any]]:

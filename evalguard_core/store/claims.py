@@ -11,26 +11,24 @@ from evalguard_core.store import Scope
 
 def held_claim(scope: Scope, queue_id: str, annotator: str, now: datetime) -> dict[str, Any] | None:
     """The rater's live lease in the queue, if any."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         "SELECT CAST(claim_id AS VARCHAR) AS claim_id, item_id, lease_expires_at, claimed_at "
         "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND annotator = ? "
         "AND status = 'active' AND lease_expires_at > ? ORDER BY claimed_at LIMIT 1",
         [scope.org_id, queue_id, annotator, now],
     )
-    return rows[0] if rows else None
 
 
 def active_claim(
     scope: Scope, queue_id: str, item_id: int, annotator: str
 ) -> dict[str, Any] | None:
     """The rater's active claim (live or run out but not yet marked) on an item."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         "SELECT CAST(claim_id AS VARCHAR) AS claim_id, item_id, lease_expires_at, claimed_at "
         "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND item_id = ? "
         "AND annotator = ? AND status = 'active' ORDER BY claimed_at DESC LIMIT 1",
         [scope.org_id, queue_id, item_id, annotator],
     )
-    return rows[0] if rows else None
 
 
 def insert_claim(
@@ -66,13 +64,12 @@ def end_claim(
 
 def last_claim(scope: Scope, queue_id: str, item_id: int, annotator: str) -> dict[str, Any] | None:
     """The rater's most recent claim on an item, whatever its status."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         "SELECT CAST(claim_id AS VARCHAR) AS claim_id, status, lease_expires_at, shown_order "
         "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND item_id = ? "
         "AND annotator = ? ORDER BY claimed_at DESC LIMIT 1",
         [scope.org_id, queue_id, item_id, annotator],
     )
-    return rows[0] if rows else None
 
 
 def extend_claim(scope: Scope, claim_id: str, expires: datetime) -> None:

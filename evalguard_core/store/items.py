@@ -52,24 +52,22 @@ def insert_items(scope: Scope, queue_id: str, target_type: str, trace_ids: list[
 
 def find_item_by_trace(scope: Scope, queue_id: str, trace_id: int) -> dict[str, Any] | None:
     """The queue's item for a trace, or None."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         "SELECT item_id, trace_id, target_id, status, version, done_count FROM queue_items "
         "WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND trace_id = ? "
         "ORDER BY item_id LIMIT 1",
         [scope.org_id, queue_id, trace_id],
     )
-    return rows[0] if rows else None
 
 
 def get_item(scope: Scope, queue_id: str, item_id: int) -> dict[str, Any] | None:
     """One item of a queue, or None."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         "SELECT item_id, trace_id, CAST(run_id AS VARCHAR) AS run_id, target_id, status, version, "
         "done_count, stratum, inclusion_prob FROM queue_items "
         "WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND item_id = ?",
         [scope.org_id, queue_id, item_id],
     )
-    return rows[0] if rows else None
 
 
 def queue_claims_for(scope: Scope, queue_id: str, annotator: str) -> list[dict[str, Any]]:
@@ -224,13 +222,12 @@ def find_item(
         column, value = "trace_id", trace_id
     else:
         column, value = "target_id", target_id
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         "SELECT item_id, trace_id, CAST(run_id AS VARCHAR) AS run_id, target_id, version, "
         f"done_count, status FROM queue_items WHERE org_id = ? AND queue_id = CAST(? AS UUID) "
         f"AND {column} = ? ORDER BY item_id LIMIT 1",
         [scope.org_id, queue_id, value],
     )
-    return rows[0] if rows else None
 
 
 def active_claims_on_item(scope: Scope, item_id: int) -> list[dict[str, Any]]:

@@ -21,13 +21,12 @@ def insert_key(scope: Scope, *, name: str, role: str, key_hash: str, prefix: str
 
 def find_key_by_hash(store: Store, key_hash: str) -> dict[str, Any] | None:
     """The live key with this hash (any organization: the key decides the organization)."""
-    rows = store.db.fetch_dicts(
+    return store.db.fetch_dict(
         "SELECT CAST(key_id AS VARCHAR) AS key_id, CAST(k.org_id AS VARCHAR) AS org_id, "
         "k.name, k.role, o.name AS org_name FROM api_keys k JOIN organizations o USING (org_id) "
         "WHERE k.key_hash = ? AND k.revoked_at IS NULL",
         [key_hash],
     )
-    return rows[0] if rows else None
 
 
 def list_keys(scope: Scope) -> list[dict[str, Any]]:

@@ -29,9 +29,8 @@ def list_orgs(store: Store) -> list[dict[str, Any]]:
 
 def find_org(store: Store, id_or_name: str) -> dict[str, Any] | None:
     """An organization by id or by name, or None."""
-    rows = store.db.fetch_dicts(
+    return store.db.fetch_dict(
         "SELECT CAST(org_id AS VARCHAR) AS org_id, name, is_default FROM organizations "
         "WHERE CAST(org_id AS VARCHAR) = ? OR name = ?",
         [id_or_name, id_or_name],
     )
-    return rows[0] if rows else None

@@ -202,12 +202,11 @@ def list_runs(scope: Scope) -> list[dict[str, Any]]:
 
 def get_run(scope: Scope, run_id: str) -> dict[str, Any] | None:
     """One run of the organization, or None."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         "SELECT CAST(run_id AS VARCHAR) AS run_id, name, kind, source, case_count AS cases, "
         "created_at FROM runs WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ?",
         [scope.org_id, run_id],
     )
-    return rows[0] if rows else None
 
 
 def scorer_summary(scope: Scope, run_id: str) -> list[dict[str, Any]]:

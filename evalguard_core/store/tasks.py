@@ -112,14 +112,13 @@ def list_items(scope: Scope, task_id: str) -> list[dict[str, Any]]:
 
 def get_item(scope: Scope, task_id: str, item_id: str) -> dict[str, Any] | None:
     """One item of one of the organization's tasks (with its trace's content), or None."""
-    rows = scope.db.fetch_dicts(
+    return scope.db.fetch_dict(
         f"SELECT {_ITEM_COLUMNS} FROM task_items i "
         "LEFT JOIN cases c ON c.trace_id = i.trace_id AND c.org_id = i.org_id "
         "WHERE i.org_id = ? AND CAST(i.task_id AS VARCHAR) = ? "
         "AND CAST(i.item_id AS VARCHAR) = ?",
         [scope.org_id, str(task_id), str(item_id)],
     )
-    return rows[0] if rows else None
 
 
 def set_item_label(
