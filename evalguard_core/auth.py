@@ -102,16 +102,26 @@ def _forget_keys() -> None:
         _key_cache.clear()
 
 
+def cached_actor(store: Store, key: str | None) -> Actor | None:
+    """The actor behind a key if it was authenticated recently (no database access), else None."""
+    if not key:
+        return None
+    with _key_cache_lock:
+        hit = _key_cache.get(store.db, {}).get(hash_key(key.strip()))
+    if hit is not None and time.monotonic() - hit[0] < _KEY_CACHE_TTL:
+        return hit[1]
+    return None
+
+
 def authenticate(store: Store, key: str | None) -> Actor:
     """The actor behind a Bearer key, or AuthenticationError."""
     if not key:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    actor = cached_actor(store, key)
+    if actor is not None:
+        return actor
     digest = hash_key(key.strip())
     now = time.monotonic()
-    with _key_cache_lock:
-        hit = _key_cache.get(store.db, {}).get(digest)
-    if hit is not None and now - hit[0] < _KEY_CACHE_TTL:
-        return hit[1]
     row = sql.find_key_by_hash(store, digest)
     if row is None:
         raise AuthenticationError("invalid or revoked API key")

@@ -14,20 +14,20 @@ from tests.servers import free_port, start_server, stop, wait_healthy
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+def server(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen]]:
     port = free_port()
     db = tmp_path / "data" / "evalguard.duckdb"
     db.parent.mkdir(parents=True)
     proc = start_server(db, port, env={"EVALGUARD_DEMO": "1"})
     try:
         wait_healthy(port, proc)
-        yield port, db
+        yield port, db, proc
     finally:
         stop(proc)
 
 
 def test_server_serves_health_api_and_ui_from_one_process(server) -> None:
-    port, db = server
+    port, db, _ = server
     base = f"http://127.0.0.1:{port}"
     assert httpx.get(f"{base}/api/health").json()["status"] == "ok"
     assert httpx.get(f"{base}/api/v1/runs").status_code == 401
@@ -68,3 +68,15 @@ def test_evalguard_serve_seeds_the_demo_into_a_new_store(tmp_path: Path) -> None
         timeout=60,
     )
     assert "synthetic demo" in out.stdout, out.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_server_runs_on_uvloop_and_httptools(server) -> None:
+    """Streamlit's listening socket does not get TCP_NODELAY under the stock asyncio loop, so
+    every request after the first on a keep-alive connection waited ~40 ms for a delayed ACK
+    (docs/adr/0006-claim-path-latency.md); uvloop sets it and httptools writes one segment."""
+    port, _, proc = server
+    httpx.get(f"http://127.0.0.1:{port}/api/health")
+    maps = Path(f"/proc/{proc.pid}/maps").read_text()
+    assert "/uvloop/" in maps, "the server is not running on uvloop"
+    assert "/httptools/" in maps, "the server is not parsing HTTP with httptools"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import parse, storage, strategies
 
@@ -46,17 +47,24 @@ class RateLimiter:
             )
 
 
-def get_store(request: Request) -> Store:
+# The dependencies are `async def` on purpose: FastAPI runs a sync dependency in the thread
+# pool, a hop per dependency per request that cost more than the work (bench/claims.py).
+# They do no I/O except a key-cache miss, which goes to the thread pool.
+async def get_store(request: Request) -> Store:
     """The store this API was built with."""
     return request.app.state.store
 
 
-def get_actor(
+async def get_actor(
     request: Request,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     """Authenticate the Bearer key and count it against the rate limit."""
-    actor = auth.authenticate(request.app.state.store, creds.credentials if creds else None)
+    store = request.app.state.store
+    key = creds.credentials if creds else None
+    actor = auth.cached_actor(store, key)
+    if actor is None:
+        actor = await run_in_threadpool(auth.authenticate, store, key)
     request.app.state.rate_limiter.check(actor.key_id or actor.name)
     return actor
 
@@ -64,7 +72,7 @@ def get_actor(
 def require(role: str) -> Callable[..., Actor]:
     """A dependency giving the actor when its role is at least `role` (403 otherwise)."""
 
-    def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    async def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
         actor.require(role)
         return actor
 
@@ -72,7 +80,7 @@ def require(role: str) -> Callable[..., Actor]:
     return dependency
 
 
-def get_scope(
+async def get_scope(
     store: Annotated[Store, Depends(get_store)], actor: Annotated[Actor, Depends(get_actor)]
 ) -> Scope:
     """The caller's organization's view of the store."""
