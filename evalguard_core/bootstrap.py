@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from evalguard_core import jobs, sampling
+from evalguard_core import frontier, jobs, sampling
 from evalguard_core.errors import ValidationError
 from evalguard_core.queues import queue_write_lock, require_queue
 from evalguard_core.runs import require_run
@@ -253,6 +253,7 @@ def _work(
                     "added": added,
                 },
             )
+        frontier.forget(scope, queue_id)  # claims see the new items at once
         queued = sql.queued_from_run(scope, queue_id, run_id) - sum(added.values())
         result = _describe(p, r, plan, queued)
         result["added"] = {s.name: added.get(s.name, 0) for s in plan.strata}

@@ -11,12 +11,12 @@ import hashlib
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from evalguard_core import frontier
 from evalguard_core.errors import ConflictError, NotFoundError
 from evalguard_core.queues import require_queue
 from evalguard_core.store import Scope, TransactionConflict
@@ -30,6 +30,7 @@ CANDIDATES_K = 16
 MAX_ATTEMPTS = 40
 BACKOFF_SECONDS = 0.002
 NOTHING_LEFT = "nothing left to label in this queue for you"
+_CONTENT = ("case_id", "input", "output", "output_a", "output_b", "expected", "metadata")
 
 _rater_locks: dict[tuple[str, str], threading.Lock] = {}
 _rater_locks_guard = threading.Lock()
@@ -77,19 +78,23 @@ def claim_next(
     with rater_lock(scope.org_id, annotator):
         for attempt in range(MAX_ATTEMPTS):
             now = scope.now()
-            held, found = _candidates(scope, queue, annotator, now, k)
+            held, skipped = _rater_state(scope, qid, annotator, now)
             if held is not None:
                 item = items_sql.find_item(scope, qid, item_id=held["item_id"])
                 return _claimed(scope, queue, item, held["claim_id"], held["lease_expires_at"])
+            found = _candidates(scope, queue, annotator, now, skipped)
             if not found:
                 raise ConflictError(NOTHING_LEFT, details={"queue_id": qid})
             # Items the rater skipped sort last; only fall back to them when nothing else is free.
-            fresh = [c for c in found if not c["skipped"]] or found
-            random.shuffle(fresh)
-            for cand in fresh:
-                got = _try_claim(scope, queue, cand, annotator, now)
+            fresh = [e for e in found if e.item_id not in skipped] or found
+            pick = fresh[:k]
+            random.shuffle(pick)
+            for entry in pick:
+                got = _try_claim(scope, queue, entry, annotator, now)
                 if got is not None:
-                    return _claimed(scope, queue, cand, *got)
+                    frontier.claimed(scope, queue, entry, annotator, expires=got[1], now=now)
+                    return _claimed(scope, queue, entry.row, *got)
+                frontier.discard(scope, qid, entry.item_id)
             backoff(attempt)
     raise ConflictError(
         "the queue is very busy right now; try again in a moment",
@@ -97,32 +102,45 @@ def claim_next(
     )
 
 
+def _rater_state(
+    scope: Scope, queue_id: str, annotator: str, now: datetime
+) -> tuple[dict[str, Any] | None, set[int]]:
+    """(the rater's live lease in the queue or None, the items it released or let expire)."""
+    held = None
+    skipped: set[int] = set()
+    for c in claims_sql.rater_claims(scope, queue_id, annotator):
+        if c["status"] == "active" and c["lease_expires_at"] > now:
+            if held is None or c["claimed_at"] < held["claimed_at"]:
+                held = c
+        else:
+            skipped.add(c["item_id"])
+    return held, skipped
+
+
 def _candidates(
-    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime, k: int
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """(the rater's live lease or None, up to k items it may claim with their live counts)."""
+    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime, skipped: set[int]
+) -> list[frontier.Entry]:
+    """Items the rater may claim, in queue order: from the frontier when it has one the rater
+    has not skipped (or it holds the whole queue), else from the database."""
+    found, whole_queue = frontier.candidates(scope, queue, annotator, now)
+    if found and (whole_queue or any(e.item_id not in skipped for e in found)):
+        return found
+    return _candidates_from_db(scope, queue, annotator, now, skipped)
+
+
+def _candidates_from_db(
+    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime, skipped: set[int]
+) -> list[frontier.Entry]:
+    """Up to k items the rater may claim, read with their leases in one snapshot (the
+    frontier's fallback: it knows which items this rater labelled, skipped ones last)."""
     qid = queue["queue_id"]
     per_item = queue["annotations_per_item"]
-    live: Counter[int] = Counter()
-    stale: Counter[int] = Counter()
-    skipped: set[int] = set()
-    held = None
-    # One snapshot: the live counts must belong to the versions the CAS will compare.
+    leases: dict[int, list[tuple[str, datetime]]] = {}
     with scope.db.atomic():
         for c in items_sql.queue_claims_for(scope, qid, annotator):
-            mine = c["annotator"] == annotator
-            if c["status"] != "active":
-                skipped.add(c["item_id"])
-            elif c["lease_expires_at"] > now:
-                live[c["item_id"]] += 1
-                if mine and (held is None or c["claimed_at"] < held["claimed_at"]):
-                    held = c
-            else:
-                stale[c["item_id"]] += 1
-                if mine:
-                    skipped.add(c["item_id"])
-        if held is not None:
-            return held, []
+            if c["status"] == "active":
+                leases.setdefault(c["item_id"], []).append((c["annotator"], c["lease_expires_at"]))
+        n_live = sum(1 for ls in leases.values() for _, x in ls if x > now)
         rows = items_sql.free_items(
             scope,
             qid,
@@ -130,39 +148,35 @@ def _candidates(
             per_item=per_item,
             exclude=[],
             last=sorted(skipped),
-            limit=k + len(live),
+            limit=CANDIDATES_K + n_live,
         )
-    found = []
-    for row in rows:
-        if row["done_count"] + live[row["item_id"]] < per_item:
-            row["n_live"] = live[row["item_id"]]
-            row["n_stale"] = stale[row["item_id"]]
-            found.append(row)
-    return None, found[:k]
+    entries = [frontier.Entry(row, leases.get(row["item_id"], [])) for row in rows]
+    return [e for e in entries if e.open_to(annotator, per_item, now)][:CANDIDATES_K]
 
 
 def _try_claim(
-    scope: Scope, queue: dict[str, Any], cand: dict[str, Any], annotator: str, now: datetime
+    scope: Scope, queue: dict[str, Any], entry: frontier.Entry, annotator: str, now: datetime
 ) -> tuple[str, datetime] | None:
     """One compare-and-swap attempt on a candidate; None when someone got there first."""
     expires = now + timedelta(seconds=queue["lease_seconds"])
-    status = item_status(cand["done_count"], cand["n_live"] + 1, queue["annotations_per_item"])
+    row = entry.row
+    status = item_status(row["done_count"], entry.live(now) + 1, queue["annotations_per_item"])
     try:
         with scope.db.atomic():
-            if not items_sql.cas_item(scope, cand["item_id"], cand["version"], status=status):
+            if not items_sql.cas_item(scope, entry.item_id, row["version"], status=status):
                 return None
-            if cand["n_stale"]:
-                _expire_on_item(scope, queue["queue_id"], cand["item_id"], now, by=annotator)
+            if entry.stale(now):
+                _expire_on_item(scope, queue["queue_id"], entry.item_id, now, by=annotator)
             claim_id = claims_sql.insert_claim(
-                scope, queue["queue_id"], cand["item_id"], annotator, now=now, expires=expires
+                scope, queue["queue_id"], entry.item_id, annotator, now=now, expires=expires
             )
             events_sql.append_event(
                 scope,
                 "claim",
                 actor=annotator,
                 queue_id=queue["queue_id"],
-                item_id=cand["item_id"],
-                trace_id=cand["trace_id"],
+                item_id=entry.item_id,
+                trace_id=row["trace_id"],
                 payload={"claim_id": claim_id, "lease_expires_at": expires.isoformat()},
             )
     except TransactionConflict:
@@ -193,7 +207,10 @@ def _claimed(
     scope: Scope, queue: dict[str, Any], item: dict[str, Any], claim_id: str, expires: datetime
 ) -> dict[str, Any]:
     """The claim answer: the item's content (no scores, no judge verdict) and its lease."""
-    content = items_sql.case_content(scope, item["trace_id"])
+    if "input" in item:  # a frontier entry carries the case content already
+        content = {k: item[k] for k in _CONTENT}
+    else:
+        content = items_sql.case_content(scope, item["trace_id"])
     if content is None:  # runs are append-only, so an item always has its case
         raise NotFoundError(f"item {item['item_id']} has no case", details=item["item_id"])
     return {
@@ -254,6 +271,7 @@ def release(
                         trace_id=state["trace_id"],
                         payload={"claim_id": state["my_claim_id"], "annotator": annotator},
                     )
+                    frontier.forget(scope, qid)  # the item is free again: offer it at once
                     return {"success": True, "item_id": state["item_id"], "status": status}
         except TransactionConflict:
             pass

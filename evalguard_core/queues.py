@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from evalguard_core import frontier
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.store import Scope
 from evalguard_core.store import events as events_sql
@@ -169,6 +170,7 @@ def update_queue(
             )
         _settings_cache.pop(_cache_key(scope, queue["queue_id"]), None)
         _settings_cache.pop(_cache_key(scope, queue_id), None)
+        frontier.forget(scope, queue["queue_id"])  # annotations_per_item may have changed
     return get_queue(scope, queue["queue_id"])
 
 
@@ -309,6 +311,7 @@ def _insert(
             queue_id=queue["queue_id"],
             payload={"requested": requested, "added": added},
         )
+    frontier.forget(scope, queue["queue_id"])  # claims see the new items at once
     return {"success": True, "added": added, "duplicates": requested - added}
 
 

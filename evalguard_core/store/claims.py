@@ -19,6 +19,16 @@ def held_claim(scope: Scope, queue_id: str, annotator: str, now: datetime) -> di
     )
 
 
+def rater_claims(scope: Scope, queue_id: str, annotator: str) -> list[dict[str, Any]]:
+    """The rater's active, released and expired claims in a queue (its lease and its skips)."""
+    return scope.db.fetch_dicts(
+        "SELECT item_id, CAST(claim_id AS VARCHAR) AS claim_id, status, lease_expires_at, "
+        "claimed_at FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) "
+        "AND annotator = ? AND status IN ('active', 'released', 'expired')",
+        [scope.org_id, queue_id, annotator],
+    )
+
+
 def active_claim(
     scope: Scope, queue_id: str, item_id: int, annotator: str
 ) -> dict[str, Any] | None:
@@ -57,7 +67,7 @@ def end_claim(
     """Close a lease as completed, released or expired (recording the pairwise side order)."""
     scope.db.execute(
         "UPDATE claims SET status = ?, ended_at = ?, shown_order = COALESCE(?, shown_order) "
-        "WHERE org_id = ? AND CAST(claim_id AS VARCHAR) = ?",
+        "WHERE org_id = ? AND claim_id = CAST(? AS UUID)",
         [status, now, shown_order, scope.org_id, claim_id],
     )
 
@@ -75,7 +85,7 @@ def last_claim(scope: Scope, queue_id: str, item_id: int, annotator: str) -> dic
 def extend_claim(scope: Scope, claim_id: str, expires: datetime) -> None:
     """Move a lease's expiry."""
     scope.db.execute(
-        "UPDATE claims SET lease_expires_at = ? WHERE org_id = ? AND CAST(claim_id AS VARCHAR) = ?",
+        "UPDATE claims SET lease_expires_at = ? WHERE org_id = ? AND claim_id = CAST(? AS UUID)",
         [expires, scope.org_id, claim_id],
     )
 

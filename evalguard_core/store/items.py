@@ -106,6 +106,46 @@ def free_items(
     )
 
 
+def frontier_items(
+    scope: Scope, queue_id: str, *, per_item: int, now: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The first `limit` items of a queue, in queue order, with room for another lease at
+    `now`, with the case content a rater sees (claims and labellers come separately)."""
+    rows = scope.db.fetch_dicts(
+        "SELECT i.item_id, i.version, i.done_count, i.trace_id, i.target_id, "
+        "CAST(i.run_id AS VARCHAR) AS run_id, c.case_id, c.input, c.output, c.output_a, "
+        "c.output_b, c.expected, c.metadata FROM queue_items i "
+        "JOIN cases c ON c.org_id = i.org_id AND c.trace_id = i.trace_id "
+        "LEFT JOIN (SELECT item_id, count(*) AS n FROM claims WHERE org_id = ? "
+        "  AND queue_id = CAST(? AS UUID) AND status = 'active' AND lease_expires_at > ? "
+        "  GROUP BY item_id) l ON l.item_id = i.item_id "
+        "WHERE i.org_id = ? AND i.queue_id = CAST(? AS UUID) "
+        "AND i.done_count + coalesce(l.n, 0) < ? ORDER BY i.position LIMIT ?",
+        [scope.org_id, queue_id, now, scope.org_id, queue_id, per_item, limit],
+    )
+    for row in rows:
+        row["metadata"] = json.loads(row["metadata"]) if row["metadata"] else {}
+    return rows
+
+
+def active_claims_on_items(scope: Scope, item_ids: list[int]) -> list[dict[str, Any]]:
+    """Active claims (live or run out but not yet marked) on the given items."""
+    return scope.db.fetch_dicts(
+        "SELECT item_id, annotator, lease_expires_at FROM claims WHERE org_id = ? "
+        "AND status = 'active' AND list_contains(CAST(? AS BIGINT[]), item_id)",
+        [scope.org_id, item_ids],
+    )
+
+
+def labellers_of_items(scope: Scope, queue_id: str, item_ids: list[int]) -> list[tuple[int, str]]:
+    """(item_id, annotator) of every label made in the queue on the given items."""
+    return scope.db.fetchall(
+        "SELECT item_id, annotator FROM annotations WHERE org_id = ? "
+        "AND queue_id = CAST(? AS UUID) AND list_contains(CAST(? AS BIGINT[]), item_id)",
+        [scope.org_id, queue_id, item_ids],
+    )
+
+
 def cas_item(
     scope: Scope,
     item_id: int,
@@ -250,12 +290,12 @@ def item_state(
     target_id: str | None = None,
 ) -> dict[str, Any] | None:
     """An item with its version, the rater's active claim on it and others' live leases."""
-    # One snapshot for both reads, so the claims match the version the CAS will check.
-    with scope.db.atomic():
-        item = find_item(scope, queue_id, item_id=item_id, trace_id=trace_id, target_id=target_id)
-        if item is None:
-            return None
-        active = active_claims_on_item(scope, item["item_id"])
+    item = find_item(scope, queue_id, item_id=item_id, trace_id=trace_id, target_id=target_id)
+    if item is None:
+        return None
+    # Read after the item: a claim that changed since bumped the version, so the caller's CAS
+    # on item["version"] fails and it reads again; no snapshot transaction is needed.
+    active = active_claims_on_item(scope, item["item_id"])
     mine = [c for c in active if c["annotator"] == annotator]
     item["my_claim_id"] = mine[-1]["claim_id"] if mine else None
     item["my_lease_expires_at"] = max((c["lease_expires_at"] for c in mine), default=None)

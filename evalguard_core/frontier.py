@@ -1,0 +1,170 @@
+"""The claim frontier: per queue, the next free items held in memory as hints for claims.
+
+A claim used to read the queue's free items and live claims from DuckDB on every call (two
+statements scanning the queue, ~3 ms). The frontier reads a window of them once and serves
+many claims from memory. It is only a hint: every claim is still a compare-and-swap on the
+item's `version` in the database (docs/adr/0003-claim-locking.md), so an entry that went stale
+(another rater, a release, a label) simply fails its CAS and is dropped. Capacity and "not
+labelled by this rater" are judged on the window's snapshot, which the successful CAS proves
+current, exactly as with the per-call snapshot before (docs/adr/0006-claim-path-latency.md).
+
+The window is per process and per store; a second process (or replica) has its own and the
+CAS keeps them honest.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from evalguard_core.store import Scope
+from evalguard_core.store import items as items_sql
+
+# Items read per refill: one statement per WINDOW claims instead of two per claim.
+WINDOW = 256
+
+
+@dataclass
+class Entry:
+    """One free item as of the window's snapshot, updated by this process's own claims."""
+
+    row: dict[str, Any]  # item_id, version, done_count, trace/target/run ids and case content
+    leases: list[tuple[str, datetime]] = field(default_factory=list)  # active: (rater, expiry)
+    labellers: set[str] = field(default_factory=set)
+
+    def copy(self) -> Entry:
+        """A snapshot for one claim attempt (the window's entry keeps changing under its lock)."""
+        return Entry(dict(self.row), list(self.leases), set(self.labellers))
+
+    @property
+    def item_id(self) -> int:
+        """The item's id."""
+        return int(self.row["item_id"])
+
+    def live(self, now: datetime) -> int:
+        """Leases still running at `now`."""
+        return sum(1 for _, expires in self.leases if expires > now)
+
+    def stale(self, now: datetime) -> int:
+        """Active leases that ran out (the claim that takes the item marks them expired)."""
+        return sum(1 for _, expires in self.leases if expires <= now)
+
+    def full(self, per_item: int, now: datetime) -> bool:
+        """Whether labels plus running leases leave no room for another rater."""
+        return self.row["done_count"] + self.live(now) >= per_item
+
+    def open_to(self, annotator: str, per_item: int, now: datetime) -> bool:
+        """Whether `annotator` may claim it: room left, not labelled or held by them."""
+        if annotator in self.labellers or any(r == annotator and x > now for r, x in self.leases):
+            return False
+        return not self.full(per_item, now)
+
+
+@dataclass
+class Window:
+    """A queue's frontier: entries in queue order and the lock guarding them."""
+
+    entries: dict[int, Entry] = field(default_factory=dict)
+    exhausted: bool = False  # the last refill found fewer than WINDOW items
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_windows: dict[tuple[str, str, str], Window] = {}
+_windows_guard = threading.Lock()
+
+
+def _key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
+    return (str(scope.store.path), scope.org_id, str(queue_id))
+
+
+def _window(scope: Scope, queue_id: str) -> Window:
+    key = _key(scope, queue_id)
+    with _windows_guard:
+        window = _windows.get(key)
+        if window is None:
+            window = _windows[key] = Window()
+        return window
+
+
+def forget(scope: Scope, queue_id: str) -> None:
+    """Drop a queue's window (items added, settings changed, a lease given back)."""
+    with _windows_guard:
+        _windows.pop(_key(scope, queue_id), None)
+
+
+def forget_store(path: str) -> None:
+    """Drop every window of a store file (it was closed or replaced)."""
+    with _windows_guard:
+        for key in [k for k in _windows if k[0] == path]:
+            del _windows[key]
+
+
+def _load(
+    scope: Scope, queue_id: str, per_item: int, now: datetime
+) -> tuple[dict[int, Entry], bool]:
+    """Read a fresh window: items with room, in queue order, with active leases and labellers."""
+    rows = items_sql.frontier_items(scope, queue_id, per_item=per_item, now=now, limit=WINDOW)
+    entries = {int(r["item_id"]): Entry(r) for r in rows}
+    if entries:
+        ids = list(entries)
+        for c in items_sql.active_claims_on_items(scope, ids):
+            entries[int(c["item_id"])].leases.append((c["annotator"], c["lease_expires_at"]))
+        if per_item > 1:  # with one label per item, a labelled item is not in the window
+            for item_id, annotator in items_sql.labellers_of_items(scope, queue_id, ids):
+                entries[int(item_id)].labellers.add(annotator)
+    return entries, len(rows) < WINDOW
+
+
+def candidates(
+    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime
+) -> tuple[list[Entry], bool]:
+    """(entries open to `annotator` in queue order, whether the window holds the whole queue).
+
+    The window is read again once it has no entries left; when it has entries but none open
+    to this rater, the caller asks the database instead (it knows the rater's own labels).
+    """
+    qid = queue["queue_id"]
+    per_item = queue["annotations_per_item"]
+    window = _window(scope, qid)
+    with window.lock:
+        # Entries others filled meanwhile come back with a later window if a lease runs out.
+        for item_id in [i for i, e in window.entries.items() if e.full(per_item, now)]:
+            del window.entries[item_id]
+        if not window.entries:
+            window.entries, window.exhausted = _load(scope, qid, per_item, now)
+        open_ = [e.copy() for e in window.entries.values() if e.open_to(annotator, per_item, now)]
+        return open_, window.exhausted
+
+
+def claimed(
+    scope: Scope,
+    queue: dict[str, Any],
+    entry: Entry,
+    annotator: str,
+    *,
+    expires: datetime,
+    now: datetime,
+) -> None:
+    """Record this process's successful claim on `entry` (the snapshot its CAS compared):
+    new version, one more lease, stale ones gone."""
+    window = _window(scope, queue["queue_id"])
+    with window.lock:
+        current = window.entries.get(entry.item_id)
+        if current is None:
+            return
+        if current.row["version"] != entry.row["version"]:
+            del window.entries[entry.item_id]  # the window moved on; read the item again later
+            return
+        current.row["version"] += 1
+        current.leases = [(r, x) for r, x in current.leases if x > now] + [(annotator, expires)]
+        if current.full(queue["annotations_per_item"], now):
+            del window.entries[entry.item_id]
+
+
+def discard(scope: Scope, queue_id: str, item_id: int) -> None:
+    """Drop an entry whose CAS failed: the item changed since the window was read."""
+    window = _window(scope, queue_id)
+    with window.lock:
+        window.entries.pop(int(item_id), None)
