@@ -254,7 +254,13 @@ def _in_queue(
                 details={"field": "target_id", "queue_id": qid},
             )
         row = _row(state, queue["target_type"], annotator, source, label, score, comment)
-        existing = sql.find_in_queue(scope, qid, annotator, state["trace_id"])
+        # A rater holding an active claim on the item has not labelled it: claims skip items
+        # the rater labelled, and a label completes the claim (both under the rater lock).
+        existing = (
+            None
+            if state["my_claim_id"]
+            else sql.find_in_queue(scope, qid, annotator, state["trace_id"])
+        )
         if existing is not None:
             existing["queue_id"] = qid
             with scope.db.atomic():

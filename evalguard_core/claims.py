@@ -82,7 +82,7 @@ def claim_next(
             if held is not None:
                 item = items_sql.find_item(scope, qid, item_id=held["item_id"])
                 return _claimed(scope, queue, item, held["claim_id"], held["lease_expires_at"])
-            found = _candidates(scope, queue, annotator, now, skipped)
+            found = _candidates(scope, queue, annotator, now, skipped, k)
             if not found:
                 raise ConflictError(NOTHING_LEFT, details={"queue_id": qid})
             # Items the rater skipped sort last; only fall back to them when nothing else is free.
@@ -118,18 +118,18 @@ def _rater_state(
 
 
 def _candidates(
-    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime, skipped: set[int]
+    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime, skipped: set[int], k: int
 ) -> list[frontier.Entry]:
-    """Items the rater may claim, in queue order: from the frontier when it has one the rater
-    has not skipped (or it holds the whole queue), else from the database."""
-    found, whole_queue = frontier.candidates(scope, queue, annotator, now)
-    if found and (whole_queue or any(e.item_id not in skipped for e in found)):
+    """Items the rater may claim, in queue order: from the frontier when it has a good answer,
+    else from the database."""
+    found, good = frontier.candidates(scope, queue, annotator, now, avoid=skipped, k=k)
+    if good:
         return found
-    return _candidates_from_db(scope, queue, annotator, now, skipped)
+    return _candidates_from_db(scope, queue, annotator, now, skipped, k)
 
 
 def _candidates_from_db(
-    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime, skipped: set[int]
+    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime, skipped: set[int], k: int
 ) -> list[frontier.Entry]:
     """Up to k items the rater may claim, read with their leases in one snapshot (the
     frontier's fallback: it knows which items this rater labelled, skipped ones last)."""
@@ -148,10 +148,10 @@ def _candidates_from_db(
             per_item=per_item,
             exclude=[],
             last=sorted(skipped),
-            limit=CANDIDATES_K + n_live,
+            limit=k + n_live,
         )
     entries = [frontier.Entry(row, leases.get(row["item_id"], [])) for row in rows]
-    return [e for e in entries if e.open_to(annotator, per_item, now)][:CANDIDATES_K]
+    return [e for e in entries if e.open_to(annotator, per_item, now)][:k]
 
 
 def _try_claim(

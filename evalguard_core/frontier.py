@@ -118,13 +118,17 @@ def _load(
 
 
 def candidates(
-    scope: Scope, queue: dict[str, Any], annotator: str, now: datetime
+    scope: Scope,
+    queue: dict[str, Any],
+    annotator: str,
+    now: datetime,
+    *,
+    avoid: set[int],
+    k: int,
 ) -> tuple[list[Entry], bool]:
-    """(entries open to `annotator` in queue order, whether the window holds the whole queue).
-
-    The window is read again once it has no entries left; when it has entries but none open
-    to this rater, the caller asks the database instead (it knows the rater's own labels).
-    """
+    """Up to k entries open to `annotator` in queue order (snapshots), and whether they are
+    good answers: items not in `avoid` (its skips), or skipped ones when the window holds the
+    whole queue. False means: ask the database, which knows the rater's own labels."""
     qid = queue["queue_id"]
     per_item = queue["annotations_per_item"]
     window = _window(scope, qid)
@@ -134,8 +138,16 @@ def candidates(
             del window.entries[item_id]
         if not window.entries:
             window.entries, window.exhausted = _load(scope, qid, per_item, now)
-        open_ = [e.copy() for e in window.entries.values() if e.open_to(annotator, per_item, now)]
-        return open_, window.exhausted
+        fresh: list[Entry] = []
+        skipped: list[Entry] = []
+        for entry in window.entries.values():
+            if entry.open_to(annotator, per_item, now):
+                (skipped if entry.item_id in avoid else fresh).append(entry)
+                if len(fresh) >= k:
+                    break
+        if fresh:
+            return [e.copy() for e in fresh], True
+        return [e.copy() for e in skipped[:k]], bool(skipped) and window.exhausted
 
 
 def claimed(

@@ -39,7 +39,7 @@ def find_in_queue(
     return scope.db.fetch_dict(
         "SELECT CAST(annotation_id AS VARCHAR) AS annotation_id, item_id, label, score, comment "
         "FROM annotations WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND annotator = ? "
-        "AND trace_id = ? ORDER BY created_at LIMIT 1",
+        "AND trace_id = ? LIMIT 1",  # one per rater per target per queue (the rater lock)
         [scope.org_id, queue_id, annotator, trace_id],
     )
 

@@ -155,13 +155,14 @@ def cas_item(
     done_count: int | None = None,
 ) -> bool:
     """Compare-and-swap: bump the item's version if it is still at `version`; False if not."""
+    # The updated-row count, not RETURNING: DuckDB's RETURNING costs ~0.4 ms more per call.
     row = scope.db.fetchone(
         "UPDATE queue_items SET version = version + 1, status = ?, "
         "done_count = coalesce(?, done_count) "
-        "WHERE org_id = ? AND item_id = ? AND version = ? RETURNING item_id",
+        "WHERE org_id = ? AND item_id = ? AND version = ?",
         [status, done_count, scope.org_id, item_id, version],
     )
-    return row is not None
+    return bool(row and row[0])
 
 
 def live_claims_on_item(scope: Scope, item_id: int, now: datetime) -> list[dict[str, Any]]:
@@ -256,6 +257,8 @@ def find_item(
     target_id: str | None = None,
 ) -> dict[str, Any] | None:
     """An item of a queue by id, trace id or canonical target id (first given wins)."""
+    # No ORDER BY: a queue holds a case once (bulk add and bootstrap insert under the queue's
+    # lock), and DuckDB's top-N for ORDER BY ... LIMIT 1 doubled this hot lookup's cost.
     if item_id is not None:
         column, value = "item_id", item_id
     elif trace_id is not None:
@@ -265,7 +268,7 @@ def find_item(
     return scope.db.fetch_dict(
         "SELECT item_id, trace_id, CAST(run_id AS VARCHAR) AS run_id, target_id, version, "
         f"done_count, status FROM queue_items WHERE org_id = ? AND queue_id = CAST(? AS UUID) "
-        f"AND {column} = ? ORDER BY item_id LIMIT 1",
+        f"AND {column} = ? LIMIT 1",
         [scope.org_id, queue_id, value],
     )
 
