@@ -15,6 +15,7 @@ CAS keeps them honest.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,8 @@ from evalguard_core.store import items as items_sql
 
 # Items read per refill: one statement per WINDOW claims instead of two per claim.
 WINDOW = 256
+# Windows kept per store (they hold case text): the queues raters work in right now.
+MAX_WINDOWS = 32
 
 
 @dataclass
@@ -71,34 +74,30 @@ class Window:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_windows: dict[tuple[str, str, str], Window] = {}
+# Keyed by the open Database object, so a store closed and opened again (or another file at
+# the same path) never sees an old window; weak, so closed stores' windows go with them.
+_windows: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Window]] = (
+    weakref.WeakKeyDictionary()
+)
 _windows_guard = threading.Lock()
 
 
-def _key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
-    return (str(scope.store.path), scope.org_id, str(queue_id))
-
-
 def _window(scope: Scope, queue_id: str) -> Window:
-    key = _key(scope, queue_id)
+    key = (scope.org_id, str(queue_id))
     with _windows_guard:
-        window = _windows.get(key)
+        per_store = _windows.setdefault(scope.db, {})
+        window = per_store.get(key)
         if window is None:
-            window = _windows[key] = Window()
+            if len(per_store) >= MAX_WINDOWS:
+                del per_store[next(iter(per_store))]  # the longest-held queue reloads if used
+            window = per_store[key] = Window()
         return window
 
 
 def forget(scope: Scope, queue_id: str) -> None:
     """Drop a queue's window (items added, settings changed, a lease given back)."""
     with _windows_guard:
-        _windows.pop(_key(scope, queue_id), None)
-
-
-def forget_store(path: str) -> None:
-    """Drop every window of a store file (it was closed or replaced)."""
-    with _windows_guard:
-        for key in [k for k in _windows if k[0] == path]:
-            del _windows[key]
+        _windows.get(scope.db, {}).pop((scope.org_id, str(queue_id)), None)
 
 
 def _load(
