@@ -246,7 +246,7 @@ def main() -> dict[str, Any]:
             "met": http4["claim_p50_ms"] <= TARGET_P50_MS,
         },
         "double_assignments": sum(
-            v["double_assignments"]
+            v.get("double_assignments", 0)
             for v in result.values()
             if isinstance(v, dict) and "cycles" in v
         ),
