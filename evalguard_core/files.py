@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 from pathlib import Path
 
 from evalguard_core.errors import InputFileError
@@ -77,3 +78,34 @@ def _check_utf8(path: Path) -> None:
                 f"{path.name}: the file ends in the middle of a UTF-8 character",
                 details={"file": str(path), "line": line},
             ) from None
+
+
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_delimiter(path: Path) -> str:
+    """The delimiter of a CSV file: whichever of , ; tab | its header line holds most of.
+
+    Chosen here rather than by DuckDB's sniffer, which, given a stray quote, settles on a
+    dialect without quoting and silently splits a quoted field at its commas.
+    """
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        header = fh.readline()
+    counts = {d: header.count(d) for d in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def csv_quote_problem(path: Path, delimiter: str) -> str | None:
+    """Where a CSV breaks RFC 4180 quoting (e.g. a quote never closed), as 'line N: ...'."""
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+        start = 1
+        try:
+            for _ in reader:
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            if "end of data" in str(exc) or "EOF" in str(exc):
+                return f"line {start}: a quoted field is never closed"
+            return f"line {reader.line_num}: {exc}"
+    return None

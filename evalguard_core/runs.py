@@ -51,12 +51,14 @@ def stage_and_read(scope: Scope, path: Path, fmt: str | None) -> tuple[sql.Stage
     path = Path(path)
     fmt = files.detect_format(path, fmt)
     files.check_readable(path, fmt)
+    delimiter = files.csv_delimiter(path) if fmt == "csv" else ","
     try:
-        staged = sql.stage_file(scope, str(path), fmt)
+        staged = sql.stage_file(scope, str(path), fmt, delimiter=delimiter)
     except Exception as exc:  # DuckDB's reader errors: corrupt or malformed files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = files.csv_quote_problem(path, delimiter) if fmt == "csv" else None
         raise InputFileError(
-            f"{path.name}: cannot read it as {fmt}: {first}",
+            f"{path.name}: {where}" if where else f"{path.name}: cannot read it as {fmt}: {first}",
             details={"file": str(path), "format": fmt},
         ) from None
     if staged.rows == 0:
@@ -122,6 +124,12 @@ def import_run(
                 f"{path.name}: a pairwise run needs both output_a and output_b; {missing!r} is "
                 "missing",
                 details={"file": str(path), "column": missing},
+            )
+        if has_a and "output" in cols:
+            raise InputFileError(
+                f"{path.name}: a run is single (an 'output' column) or pairwise ('output_a' and "
+                "'output_b'), not both; drop or rename one of them",
+                details={"file": str(path), "column": "output"},
             )
         kind = "pairwise" if has_a else "single"
         score_columns: dict[str, str] = {}

@@ -28,10 +28,15 @@ class StagedFile:
 
 
 def _reader_sql(fmt: str) -> str:
-    """The DuckDB table function that reads a file of this format (path is a parameter)."""
+    """The DuckDB table function that reads a file of this format (path, and for CSV the
+    delimiter, are parameters)."""
     if fmt == "csv":
-        # Read everything as text so that a bad number is reported by us, with its row.
-        return "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
+        # Read everything as text so that a bad number is reported by us, with its row; RFC
+        # 4180 quoting, strictly, so a quote that is never closed is an error, not data.
+        return (
+            "read_csv(?, all_varchar = true, header = true, delim = ?, quote = '\"', "
+            "escape = '\"', strict_mode = true)"
+        )
     if fmt == "jsonl":
         # 'auto' reads newline-delimited JSON and a top-level JSON array alike.
         return "read_json(?, format = 'auto', records = true)"
@@ -40,12 +45,13 @@ def _reader_sql(fmt: str) -> str:
     raise ValueError(fmt)
 
 
-def stage_file(scope: Scope, path: str, fmt: str) -> StagedFile:
+def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> StagedFile:
     """Read `path` into a temp table with `_row` (1-based) and a fresh `_trace_id` per row."""
     cur = scope.db.cursor()
     raw = f"_eg_raw_{uuid.uuid4().hex}"
     table = f"_eg_stage_{uuid.uuid4().hex}"
-    cur.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM {_reader_sql(fmt)}", [path])
+    params = [path, delimiter] if fmt == "csv" else [path]
+    cur.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM {_reader_sql(fmt)}", params)
     try:
         cur.execute(
             f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS _row, * FROM {raw} ORDER BY rowid"

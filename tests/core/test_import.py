@@ -91,6 +91,25 @@ def test_nested_jsonl_values_are_kept_as_json(scope: Scope, tmp_path: Path) -> N
     assert case["metadata"] == {"tags": ["a", "b"]}
 
 
+def test_csv_quoting_and_delimiters(scope: Scope, tmp_path: Path) -> None:
+    """RFC 4180 quoting (doubled quotes, commas and newlines inside quotes); ; and tab files."""
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('case_id,input,output\n1,"he said ""hi"", then left","two\nlines"\n')
+    case = runs.list_cases(scope, runs.import_run(scope, quoted).run_id)["cases"][0]
+    assert case["input"] == 'he said "hi", then left'
+    assert case["output"] == "two\nlines"
+    for name, sep in (("semi.csv", ";"), ("tabs.csv", "\t")):
+        path = tmp_path / name
+        path.write_text(
+            sep.join(["case_id", "input", "score:acc"])
+            + "\n"
+            + sep.join(["1", "a,b", "0.5"])
+            + "\n"
+        )
+        case = runs.list_cases(scope, runs.import_run(scope, path).run_id)["cases"][0]
+        assert case["input"] == "a,b"
+
+
 def test_format_flag_overrides_extension(scope: Scope, tmp_path: Path) -> None:
     path = tmp_path / "run.txt"
     path.write_text("case_id,input\n1,x\n")
@@ -123,6 +142,17 @@ BAD_FILES = {
     "not_utf8": ("run.csv", b"case_id,input\n1,ok\n2,caf\xe9\n", "line 3 is not valid UTF-8"),
     "half_pairwise": ("run.csv", b"case_id,output_a\n1,x\n", "'output_b' is missing"),
     "unnamed_scorer": ("run.csv", b"case_id,score:\n1,1\n", "does not name a scorer"),
+    # DuckDB's sniffer used to read this as three unquoted fields: input '"hello', output 'world'.
+    "unterminated_quote": (
+        "run.csv",
+        b'case_id,input,output\n1,"hello,world\n2,q,a\n3,q,a\n',
+        "line 2: a quoted field is never closed",
+    ),
+    "single_and_pairwise": (
+        "run.csv",
+        b"case_id,output,output_a,output_b\n1,x,a,b\n",
+        "not both",
+    ),
 }
 
 
