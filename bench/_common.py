@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -54,3 +58,48 @@ def timed() -> Any:
 def emit(result: dict[str, Any]) -> None:
     """Print one JSON document."""
     print(json.dumps(result, indent=2, default=str))
+
+
+@contextmanager
+def server_process(script: Path, db: Path, *args: str) -> Iterator[tuple[str, Any]]:
+    """Run a server script (server.py or a bench one) in its own process on a free loopback
+    port over `db`, demo off and rate limit out of the way; yields (base URL, process)."""
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(
+        os.environ,
+        EVALGUARD_DB=str(db),
+        EVALGUARD_PORT=str(port),
+        EVALGUARD_HOST="127.0.0.1",
+        EVALGUARD_DEMO="0",
+        EVALGUARD_RATE_LIMIT="100000000/minute",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{script.name} did not start")
+            time.sleep(0.1)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

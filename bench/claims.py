@@ -5,17 +5,12 @@ Prints one JSON object. Bounded: each phase stops at its item budget or its time
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +18,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if str(HERE) not in sys.path:  # imported from other benchmarks too
+    sys.path.insert(0, str(HERE))
+
+from _common import server_process  # noqa: E402
 
 PHASE_SECONDS = 8.0
 ITEMS_PER_PHASE = 3000
@@ -155,50 +154,6 @@ def over_http(base_url: str, queue_id: str, keys: list[str]) -> dict[str, Any]:
     return _drive(len(keys), make)
 
 
-@contextmanager
-def _server(script: Path, db: Path, *args: str) -> Iterator[str]:
-    """Run a server script in its own process on a free loopback port; yields its base URL."""
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(
-        os.environ,
-        EVALGUARD_DB=str(db),
-        EVALGUARD_PORT=str(port),
-        EVALGUARD_HOST="127.0.0.1",
-        EVALGUARD_DEMO="0",
-        EVALGUARD_RATE_LIMIT="100000000/minute",
-    )
-    proc = subprocess.Popen(
-        [sys.executable, str(script), *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{script.name} did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def main() -> dict[str, Any]:
     """Run every phase and return the figures."""
     from evalguard_core import auth, claims
@@ -223,13 +178,13 @@ def main() -> dict[str, Any]:
             for n in (1, 4, 8)
         }
         store.close()
-        with _server(ROOT / "server.py", db) as base:
+        with server_process(ROOT / "server.py", db) as (base, _):
             for n, (queue_id, keys) in phases.items():
                 result[f"http_{n}_clients"] = over_http(base, queue_id, keys)
         # The same clients against the API with the store calls of claim and annotate replaced
         # by canned answers: what the HTTP stack alone allows on this machine.
         queue_id, keys = phases[4]
-        with _server(HERE / "_http_ceiling_server.py", db) as base:
+        with server_process(HERE / "_http_ceiling_server.py", db) as (base, _):
             ceiling = over_http(base, queue_id, keys)
         ceiling.pop("double_assignments")  # every canned answer is the same item
         result["http_4_clients_no_database"] = ceiling

@@ -6,16 +6,12 @@ RSS is read from /proc/<pid>/status (VmRSS, VmHWM). Bounded: 10 s of load.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from _common import ROOT, emit, generate_run_table
+from _common import ROOT, emit, generate_run_table, server_process
 
 N = 1_000_000
 ITEMS = 3000
@@ -61,33 +57,7 @@ def main() -> dict:
         tmpdir = Path(tmp)
         db = tmpdir / "server.duckdb"
         queue_id, keys = _seed(db, tmpdir)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        env = dict(
-            os.environ,
-            EVALGUARD_DB=str(db),
-            EVALGUARD_PORT=str(port),
-            EVALGUARD_HOST="127.0.0.1",
-            EVALGUARD_DEMO="0",
-            EVALGUARD_RATE_LIMIT="100000000/minute",
-        )
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "server.py")],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+        with server_process(ROOT / "server.py", db) as (base, proc):
             idle = _proc_mb(proc.pid)
             httpx.get(f"{base}/", timeout=30)  # the UI shell as a browser would fetch it
             cycles = [0] * CLIENTS
@@ -122,12 +92,6 @@ def main() -> dict:
                 t.join(timeout=LOAD_SECONDS + 30)
             elapsed = time.perf_counter() - start
             loaded = _proc_mb(proc.pid)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     peak = loaded.get("VmHWM", 0.0)
     return {
         "benchmark": "server",
