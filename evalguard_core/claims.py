@@ -137,9 +137,8 @@ def _candidates_from_db(
     per_item = queue["annotations_per_item"]
     leases: dict[int, list[tuple[str, datetime]]] = {}
     with scope.db.atomic():
-        for c in items_sql.queue_claims_for(scope, qid, annotator):
-            if c["status"] == "active":
-                leases.setdefault(c["item_id"], []).append((c["annotator"], c["lease_expires_at"]))
+        for c in items_sql.active_claims_in_queue(scope, qid):
+            leases.setdefault(c["item_id"], []).append((c["annotator"], c["lease_expires_at"]))
         n_live = sum(1 for ls in leases.values() for _, x in ls if x > now)
         rows = items_sql.free_items(
             scope,

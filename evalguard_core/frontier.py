@@ -108,8 +108,9 @@ def _load(
     entries = {int(r["item_id"]): Entry(r) for r in rows}
     if entries:
         ids = list(entries)
-        for c in items_sql.active_claims_on_items(scope, ids):
-            entries[int(c["item_id"])].leases.append((c["annotator"], c["lease_expires_at"]))
+        for c in items_sql.active_claims_in_queue(scope, queue_id):
+            if (entry := entries.get(int(c["item_id"]))) is not None:
+                entry.leases.append((c["annotator"], c["lease_expires_at"]))
         if per_item > 1:  # with one label per item, a labelled item is not in the window
             for item_id, annotator in items_sql.labellers_of_items(scope, queue_id, ids):
                 entries[int(item_id)].labellers.add(annotator)

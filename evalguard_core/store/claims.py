@@ -9,16 +9,6 @@ from typing import Any
 from evalguard_core.store import Scope
 
 
-def held_claim(scope: Scope, queue_id: str, annotator: str, now: datetime) -> dict[str, Any] | None:
-    """The rater's live lease in the queue, if any."""
-    return scope.db.fetch_dict(
-        "SELECT CAST(claim_id AS VARCHAR) AS claim_id, item_id, lease_expires_at, claimed_at "
-        "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND annotator = ? "
-        "AND status = 'active' AND lease_expires_at > ? ORDER BY claimed_at LIMIT 1",
-        [scope.org_id, queue_id, annotator, now],
-    )
-
-
 def rater_claims(scope: Scope, queue_id: str, annotator: str) -> list[dict[str, Any]]:
     """The rater's active, released and expired claims in a queue (its lease and its skips)."""
     return scope.db.fetch_dicts(
@@ -26,18 +16,6 @@ def rater_claims(scope: Scope, queue_id: str, annotator: str) -> list[dict[str, 
         "claimed_at FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) "
         "AND annotator = ? AND status IN ('active', 'released', 'expired')",
         [scope.org_id, queue_id, annotator],
-    )
-
-
-def active_claim(
-    scope: Scope, queue_id: str, item_id: int, annotator: str
-) -> dict[str, Any] | None:
-    """The rater's active claim (live or run out but not yet marked) on an item."""
-    return scope.db.fetch_dict(
-        "SELECT CAST(claim_id AS VARCHAR) AS claim_id, item_id, lease_expires_at, claimed_at "
-        "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND item_id = ? "
-        "AND annotator = ? AND status = 'active' ORDER BY claimed_at DESC LIMIT 1",
-        [scope.org_id, queue_id, item_id, annotator],
     )
 
 

@@ -70,13 +70,12 @@ def get_item(scope: Scope, queue_id: str, item_id: int) -> dict[str, Any] | None
     )
 
 
-def queue_claims_for(scope: Scope, queue_id: str, annotator: str) -> list[dict[str, Any]]:
-    """Active claims of the queue plus the rater's released/expired ones (small: live work)."""
+def active_claims_in_queue(scope: Scope, queue_id: str) -> list[dict[str, Any]]:
+    """Active claims of a queue, live or run out but not yet marked (small: live work)."""
     return scope.db.fetch_dicts(
-        "SELECT item_id, CAST(claim_id AS VARCHAR) AS claim_id, annotator, status, "
-        "lease_expires_at, claimed_at FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) "
-        "AND (status = 'active' OR (annotator = ? AND status IN ('released', 'expired')))",
-        [scope.org_id, queue_id, annotator],
+        "SELECT item_id, annotator, lease_expires_at FROM claims "
+        "WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND status = 'active'",
+        [scope.org_id, queue_id],
     )
 
 
@@ -128,15 +127,6 @@ def frontier_items(
     return rows
 
 
-def active_claims_on_items(scope: Scope, item_ids: list[int]) -> list[dict[str, Any]]:
-    """Active claims (live or run out but not yet marked) on the given items."""
-    return scope.db.fetch_dicts(
-        "SELECT item_id, annotator, lease_expires_at FROM claims WHERE org_id = ? "
-        "AND status = 'active' AND list_contains(CAST(? AS BIGINT[]), item_id)",
-        [scope.org_id, item_ids],
-    )
-
-
 def labellers_of_items(scope: Scope, queue_id: str, item_ids: list[int]) -> list[tuple[int, str]]:
     """(item_id, annotator) of every label made in the queue on the given items."""
     return scope.db.fetchall(
@@ -163,16 +153,6 @@ def cas_item(
         [status, done_count, scope.org_id, item_id, version],
     )
     return bool(row and row[0])
-
-
-def live_claims_on_item(scope: Scope, item_id: int, now: datetime) -> list[dict[str, Any]]:
-    """Active claims on an item with whether each lease is still live."""
-    return scope.db.fetch_dicts(
-        "SELECT CAST(claim_id AS VARCHAR) AS claim_id, annotator, lease_expires_at, "
-        "lease_expires_at > ? AS live FROM claims "
-        "WHERE org_id = ? AND item_id = ? AND status = 'active'",
-        [now, scope.org_id, item_id],
-    )
 
 
 def progress(scope: Scope, per_queue: dict[str, int], now: datetime) -> dict[str, dict[str, Any]]:
