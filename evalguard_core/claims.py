@@ -30,7 +30,6 @@ CANDIDATES_K = 16
 MAX_ATTEMPTS = 40
 BACKOFF_SECONDS = 0.002
 NOTHING_LEFT = "nothing left to label in this queue for you"
-_CONTENT = ("case_id", "input", "output", "output_a", "output_b", "expected", "metadata")
 
 _rater_locks: dict[tuple[str, str], threading.Lock] = {}
 _rater_locks_guard = threading.Lock()
@@ -207,7 +206,7 @@ def _claimed(
 ) -> dict[str, Any]:
     """The claim answer: the item's content (no scores, no judge verdict) and its lease."""
     if "input" in item:  # a frontier entry carries the case content already
-        content = {k: item[k] for k in _CONTENT}
+        content = {k: item[k] for k in items_sql.CONTENT_COLUMNS}
     else:
         content = items_sql.case_content(scope, item["trace_id"])
     if content is None:  # runs are append-only, so an item always has its case

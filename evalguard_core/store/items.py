@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from evalguard_core.store import Scope
+from evalguard_core.store.runs import decode_metadata
 
 # Canonical target id per target type: cases are addressed by run and case id, traces by number.
 _CANONICAL = (
     "CASE WHEN ? = 'trace' THEN CAST(c.trace_id AS VARCHAR) "
     "ELSE CAST(c.run_id AS VARCHAR) || ':' || c.case_id END"
 )
+
+
+# What a rater sees of a case (never scores or verdicts): the claim answer's content.
+CONTENT_COLUMNS = ("case_id", "input", "output", "output_a", "output_b", "expected", "metadata")
 
 
 def resolve_targets(
@@ -112,8 +116,8 @@ def frontier_items(
     `now`, with the case content a rater sees (claims and labellers come separately)."""
     rows = scope.db.fetch_dicts(
         "SELECT i.item_id, i.version, i.done_count, i.trace_id, i.target_id, "
-        "CAST(i.run_id AS VARCHAR) AS run_id, c.case_id, c.input, c.output, c.output_a, "
-        "c.output_b, c.expected, c.metadata FROM queue_items i "
+        f"CAST(i.run_id AS VARCHAR) AS run_id, {', '.join('c.' + c for c in CONTENT_COLUMNS)} "
+        "FROM queue_items i "
         "JOIN cases c ON c.org_id = i.org_id AND c.trace_id = i.trace_id "
         "LEFT JOIN (SELECT item_id, count(*) AS n FROM claims WHERE org_id = ? "
         "  AND queue_id = CAST(? AS UUID) AND status = 'active' AND lease_expires_at > ? "
@@ -122,9 +126,7 @@ def frontier_items(
         "AND i.done_count + coalesce(l.n, 0) < ? ORDER BY i.position LIMIT ?",
         [scope.org_id, queue_id, now, scope.org_id, queue_id, per_item, limit],
     )
-    for row in rows:
-        row["metadata"] = json.loads(row["metadata"]) if row["metadata"] else {}
-    return rows
+    return [decode_metadata(row) for row in rows]
 
 
 def labellers_of_items(scope: Scope, queue_id: str, item_ids: list[int]) -> list[tuple[int, str]]:
@@ -290,13 +292,8 @@ def item_state(
 
 def case_content(scope: Scope, trace_id: int) -> dict[str, Any] | None:
     """What a rater sees of a case: text and metadata, never scores or verdicts."""
-    rows = scope.db.fetch_dicts(
-        "SELECT case_id, input, output, output_a, output_b, expected, metadata FROM cases "
-        "WHERE org_id = ? AND trace_id = ?",
+    row = scope.db.fetch_dict(
+        f"SELECT {', '.join(CONTENT_COLUMNS)} FROM cases WHERE org_id = ? AND trace_id = ?",
         [scope.org_id, trace_id],
     )
-    if not rows:
-        return None
-    row = rows[0]
-    row["metadata"] = json.loads(row["metadata"]) if row["metadata"] else {}
-    return row
+    return decode_metadata(row) if row is not None else None

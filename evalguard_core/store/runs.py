@@ -13,6 +13,12 @@ CORE_TEXT_COLUMNS = ("input", "output", "output_a", "output_b", "expected")
 _NESTED_TYPES = ("STRUCT", "MAP", "JSON", "UNION")
 
 
+def decode_metadata(row: dict[str, Any]) -> dict[str, Any]:
+    """Decode a case row's JSON `metadata` in place ({} when there is none); returns the row."""
+    row["metadata"] = json.loads(row["metadata"]) if row["metadata"] else {}
+    return row
+
+
 def quote_ident(name: str) -> str:
     """Quote a column name taken from a user's file so it can never break out of the SQL."""
     return '"' + name.replace('"', '""') + '"'
@@ -316,7 +322,7 @@ def list_cases(
     )
     attach_scores(scope, cases)
     for case in cases:
-        case["metadata"] = json.loads(case["metadata"]) if case["metadata"] else {}
+        decode_metadata(case)
     return cases, int(total)
 
 
@@ -396,6 +402,5 @@ def get_cases_by_trace(scope: Scope, trace_ids: list[int]) -> dict[int, dict[str
     )
     out = {}
     for row in rows:
-        row["metadata"] = json.loads(row["metadata"]) if row["metadata"] else {}
-        out[row["trace_id"]] = row
+        out[row["trace_id"]] = decode_metadata(row)
     return out
