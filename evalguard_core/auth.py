@@ -102,25 +102,28 @@ def _forget_keys() -> None:
         _key_cache.clear()
 
 
-def cached_actor(store: Store, key: str | None) -> Actor | None:
-    """The actor behind a key if it was authenticated recently (no database access), else None."""
-    if not key:
-        return None
+def _cache_hit(store: Store, digest: str) -> Actor | None:
+    """The cached actor for a key hash if it is still fresh."""
     with _key_cache_lock:
-        hit = _key_cache.get(store.db, {}).get(hash_key(key.strip()))
+        hit = _key_cache.get(store.db, {}).get(digest)
     if hit is not None and time.monotonic() - hit[0] < _KEY_CACHE_TTL:
         return hit[1]
     return None
+
+
+def cached_actor(store: Store, key: str | None) -> Actor | None:
+    """The actor behind a key if it was authenticated recently (no database access), else None."""
+    return _cache_hit(store, hash_key(key.strip())) if key else None
 
 
 def authenticate(store: Store, key: str | None) -> Actor:
     """The actor behind a Bearer key, or AuthenticationError."""
     if not key:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    actor = cached_actor(store, key)
+    digest = hash_key(key.strip())
+    actor = _cache_hit(store, digest)
     if actor is not None:
         return actor
-    digest = hash_key(key.strip())
     now = time.monotonic()
     row = sql.find_key_by_hash(store, digest)
     if row is None:
