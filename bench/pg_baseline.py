@@ -135,8 +135,7 @@ def _pg_workload(dsn: str) -> dict:
                     [ann, item["item_id"], rater],
                 )
                 con.execute(
-                    "UPDATE claims SET status = 'completed', ended_at = now() "
-                    "WHERE claim_id = %s",
+                    "UPDATE claims SET status = 'completed', ended_at = now() WHERE claim_id = %s",
                     [item["claim_id"]],
                 )
                 con.execute(

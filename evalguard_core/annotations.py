@@ -41,9 +41,7 @@ def pairwise_label(shown_order: str, side: str) -> str:
             f"shown_order must be AB or BA, not {shown_order!r}", details={"field": "shown_order"}
         )
     if side not in SIDES:
-        raise ValidationError(
-            f"side must be one of {', '.join(SIDES)}", details={"field": "side"}
-        )
+        raise ValidationError(f"side must be one of {', '.join(SIDES)}", details={"field": "side"})
     if side == "tie":
         return "tie"
     return shown_order[0] if side == "left" else shown_order[1]
@@ -142,9 +140,7 @@ def create_annotation(
             return _free_standing(
                 scope, _row(case, target_type, annotator, source, label, score, comment)
             )
-        return _in_queue(
-            scope, queue, raw, annotator, source, label, score, comment, shown_order
-        )
+        return _in_queue(scope, queue, raw, annotator, source, label, score, comment, shown_order)
 
 
 def _resolve_one(scope: Scope, target_type: str, raw: str) -> dict[str, Any]:

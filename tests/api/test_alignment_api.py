@@ -26,8 +26,10 @@ def labelled(scope: Scope, sample_run: str, tmp_path: Path) -> str:
 
 
 def test_report_shape_and_hand_checked_accuracy(client: TestClient, keys: dict, labelled: str):
-    r = client.get(f"/v1/alignment?run_id={labelled}&judge=llm_judge&n_boot=200",
-                   headers=bearer(keys["viewer"]))
+    r = client.get(
+        f"/v1/alignment?run_id={labelled}&judge=llm_judge&n_boot=200",
+        headers=bearer(keys["viewer"]),
+    )
     assert r.status_code == 200, r.text
     report = r.json()
     # Consensus: c1 pass, c2 fail, c3 pass, c4 fail; judge: pass, fail, pass, pass -> 3/4.
@@ -48,8 +50,9 @@ def test_gate_in_the_api(client: TestClient, keys: dict, labelled: str) -> None:
 
 def test_errors(client: TestClient, keys: dict, labelled: str, scope: Scope) -> None:
     h = bearer(keys["viewer"])
-    unknown = client.get("/v1/alignment?run_id=00000000-0000-0000-0000-000000000000&judge=x",
-                         headers=h)
+    unknown = client.get(
+        "/v1/alignment?run_id=00000000-0000-0000-0000-000000000000&judge=x", headers=h
+    )
     assert unknown.status_code == 404
     bad_judge = client.get(f"/v1/alignment?run_id={labelled}&judge=nope", headers=h)
     assert bad_judge.status_code == 400
@@ -58,11 +61,16 @@ def test_errors(client: TestClient, keys: dict, labelled: str, scope: Scope) -> 
     with pytest.raises(ValidationError, match="reference must be"):
         reports.build_report(scope, run_id=labelled, judge="llm_judge", reference="zed")
     with pytest.raises(NotFoundError):
-        reports.build_report(scope, run_id=labelled, judge="llm_judge",
-                             queue_id="00000000-0000-0000-0000-000000000000")
+        reports.build_report(
+            scope,
+            run_id=labelled,
+            judge="llm_judge",
+            queue_id="00000000-0000-0000-0000-000000000000",
+        )
 
 
 def test_no_labels_yet_is_a_clear_400(client: TestClient, keys: dict, sample_run: str) -> None:
-    r = client.get(f"/v1/alignment?run_id={sample_run}&judge=llm_judge",
-                   headers=bearer(keys["viewer"]))
+    r = client.get(
+        f"/v1/alignment?run_id={sample_run}&judge=llm_judge", headers=bearer(keys["viewer"])
+    )
     assert r.status_code == 400 and "no human labels" in r.json()["error"]["message"]

@@ -156,9 +156,10 @@ def test_histogram_bins_cover_the_run_and_carry_strata(scope, big_run, queue) ->
         assert b["bin_start"] < b["bin_end"]
     judge = bootstrap.preview(scope, queue_id=queue, run_id=big_run, stratify_by="scorer")
     assert {b["value"] for b in judge["histogram"]} == {"pass", "fail"}
-    assert bootstrap.preview(scope, queue_id=queue, run_id=big_run, stratify_by="none")[
-        "histogram"
-    ] == []
+    assert (
+        bootstrap.preview(scope, queue_id=queue, run_id=big_run, stratify_by="none")["histogram"]
+        == []
+    )
 
 
 def test_preview_writes_nothing(scope, big_run, queue) -> None:
@@ -179,9 +180,7 @@ def test_same_seed_same_sample_other_seed_other_sample(scope, big_run) -> None:
 
 
 def test_cases_already_in_the_queue_are_not_drawn_again(scope, big_run, queue) -> None:
-    first = bootstrap.run_bootstrap(
-        scope, queue_id=queue, run_id=big_run, sample_count=200, seed=1
-    )
+    first = bootstrap.run_bootstrap(scope, queue_id=queue, run_id=big_run, sample_count=200, seed=1)
     before = {i["trace_id"] for i in items_of(scope, queue)}
     second = bootstrap.run_bootstrap(
         scope, queue_id=queue, run_id=big_run, sample_count=200, seed=1
@@ -226,9 +225,7 @@ def test_small_strata_redistribute(scope, tmp_path: Path) -> None:
 
 
 def test_all_scores_equal(scope, tmp_path: Path) -> None:
-    run_id = runs.import_run(
-        scope, write_run(tmp_path / "eq.csv", 20, score=lambda i: 0.7)
-    ).run_id
+    run_id = runs.import_run(scope, write_run(tmp_path / "eq.csv", 20, score=lambda i: 0.7)).run_id
     queue_id = new_queue(scope)
     result = bootstrap.run_bootstrap(
         scope, queue_id=queue_id, run_id=run_id, sample_count=10, seed=1

@@ -102,7 +102,9 @@ def test_shown_order_only_for_pairwise_targets(scope: Scope, tmp_path: Path) -> 
 
 
 def test_late_label_is_kept_and_says_whether_someone_else_took_the_item(
-    scope: Scope, tmp_path: Path, clock: FakeClock  # noqa: F811
+    scope: Scope,
+    tmp_path: Path,
+    clock: FakeClock,  # noqa: F811
 ) -> None:
     run_id = make_run(scope, tmp_path, 1)
     queue_id = make_queue(scope, run_id, 1, lease_seconds=60)
@@ -111,15 +113,21 @@ def test_late_label_is_kept_and_says_whether_someone_else_took_the_item(
     item = claims.claim_next(scope, queue_id, "alice")["item"]
     clock.advance(61)
     late = annotations.create_annotation(
-        scope, annotator="alice", target_id=item["target_id"], target_type="eval_case",
-        label="pass", queue_id=queue_id,
+        scope,
+        annotator="alice",
+        target_id=item["target_id"],
+        target_type="eval_case",
+        label="pass",
+        queue_id=queue_id,
     )
     assert late["lease"] == "expired"
     assert queues.get_queue(scope, queue_id)["progress"]["done"] == 1
 
 
 def test_late_label_after_another_rater_took_the_item(
-    scope: Scope, tmp_path: Path, clock: FakeClock  # noqa: F811
+    scope: Scope,
+    tmp_path: Path,
+    clock: FakeClock,  # noqa: F811
 ) -> None:
     run_id = make_run(scope, tmp_path, 1)
     queue_id = make_queue(scope, run_id, 1, lease_seconds=60)
@@ -127,8 +135,12 @@ def test_late_label_after_another_rater_took_the_item(
     clock.advance(61)
     assert claims.claim_next(scope, queue_id, "bob")["item"]["item_id"] == item["item_id"]
     taken = annotations.create_annotation(
-        scope, annotator="alice", target_id=item["target_id"], target_type="eval_case",
-        label="fail", queue_id=queue_id,
+        scope,
+        annotator="alice",
+        target_id=item["target_id"],
+        target_type="eval_case",
+        label="fail",
+        queue_id=queue_id,
     )
     # Nothing is lost: alice's label is stored, and she is told bob had taken the item.
     assert taken["lease"] == "taken"
@@ -142,7 +154,11 @@ def test_label_without_a_claim_reports_no_lease(scope: Scope, tmp_path: Path) ->
     run_id = make_run(scope, tmp_path, 1)
     queue_id = make_queue(scope, run_id, 1)
     result = annotations.create_annotation(
-        scope, annotator="alice", target_id=f"{run_id}:c0", target_type="eval_case",
-        label="pass", queue_id=queue_id,
+        scope,
+        annotator="alice",
+        target_id=f"{run_id}:c0",
+        target_type="eval_case",
+        label="pass",
+        queue_id=queue_id,
     )
     assert result["lease"] == "none"

@@ -37,10 +37,11 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Import the converted run and labels through the CLI; returns (db, run_id)."""
     tmp = tmp_path_factory.mktemp("pandalm")
     items = load("testset-v1.json")
-    gpt = {r["idx"]: GPT_MAP.get(str(r["gpt_result"]).strip(), "0")
-           for r in load("gpt-3.5-turbo-testset-v1.json")}
-    panda = {r["idx"]: str(r["pandalm_result"]).strip()
-             for r in load("pandalm-7b-testset-v1.json")}
+    gpt = {
+        r["idx"]: GPT_MAP.get(str(r["gpt_result"]).strip(), "0")
+        for r in load("gpt-3.5-turbo-testset-v1.json")
+    }
+    panda = {r["idx"]: str(r["pandalm_result"]).strip() for r in load("pandalm-7b-testset-v1.json")}
     run = pd.DataFrame(
         {
             "case_id": [r["idx"] for r in items],
@@ -65,13 +66,39 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     human.to_json(labels_path, orient="records", lines=True)
     db = tmp / "pandalm.duckdb"
     out = subprocess.run(
-        [sys.executable, "-m", "evalguard_core", "import", str(run_path), "--json", "--db",
-         str(db)], capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-m",
+            "evalguard_core",
+            "import",
+            str(run_path),
+            "--json",
+            "--db",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     run_id = json.loads(out.stdout)["run_id"]
     subprocess.run(
-        [sys.executable, "-m", "evalguard_core", "labels", "import", str(labels_path), "--run",
-         run_id, "--db", str(db)], capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-m",
+            "evalguard_core",
+            "labels",
+            "import",
+            str(labels_path),
+            "--run",
+            run_id,
+            "--db",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return db, run_id
 
@@ -114,16 +141,34 @@ def test_inter_annotator_kappas_match_published_figures(imported) -> None:
 
 def test_cli_gate_exit_codes(imported) -> None:
     db, run_id = imported
-    base = [sys.executable, "-m", "evalguard_core", "align", "--run", run_id, "--judge", "gpt35",
-            "--db", str(db), "--n-boot", "200"]
-    passing = subprocess.run([*base, "--fail-under", "accuracy=0.6"], capture_output=True,
-                             text=True, timeout=120)
+    base = [
+        sys.executable,
+        "-m",
+        "evalguard_core",
+        "align",
+        "--run",
+        run_id,
+        "--judge",
+        "gpt35",
+        "--db",
+        str(db),
+        "--n-boot",
+        "200",
+    ]
+    passing = subprocess.run(
+        [*base, "--fail-under", "accuracy=0.6"], capture_output=True, text=True, timeout=120
+    )
     assert passing.returncode == 0, passing.stderr
-    failing = subprocess.run([*base, "--fail-under", "accuracy=0.8"], capture_output=True,
-                             text=True, timeout=120)
+    failing = subprocess.run(
+        [*base, "--fail-under", "accuracy=0.8"], capture_output=True, text=True, timeout=120
+    )
     assert failing.returncode == 1
     assert failing.stderr.strip().startswith("evalguard: gate failed: accuracy")
-    as_json = subprocess.run([*base, "--json", "--fail-under", "accuracy=0.71", "--on", "point"],
-                             capture_output=True, text=True, timeout=120)
+    as_json = subprocess.run(
+        [*base, "--json", "--fail-under", "accuracy=0.71", "--on", "point"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     report = json.loads(as_json.stdout)
     assert report["gate"]["passed"] is True and as_json.returncode == 0

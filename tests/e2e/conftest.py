@@ -112,8 +112,10 @@ def live_server(chromium: str, tmp_path: Path) -> Iterator[LiveServer]:
     db = tmp_path / "data" / "evalguard.duckdb"
     db.parent.mkdir(parents=True)
     _cli(db, "demo")
-    keys = {name: _cli(db, "keys", "create", "--name", name, "--role", role)["key"]
-            for name, role in USERS.items()}
+    keys = {
+        name: _cli(db, "keys", "create", "--name", name, "--role", role)["key"]
+        for name, role in USERS.items()
+    }
     port = free_port()
     log = tmp_path / "server.log"
     proc = start_server(db, port, log=log)

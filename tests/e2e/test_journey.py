@@ -121,8 +121,9 @@ def label_by_keyboard(
                     timer = page.locator('[data-testid="eg-lease-left"]')
                     assert re.fullmatch(r"\d+:\d\d", timer.inner_text())
                     docs = docs_dir() if name == "alice" else None
-                    screenshot(page, artifacts, f"05-label-{name}" if not docs else "05-label",
-                               docs)
+                    screenshot(
+                        page, artifacts, f"05-label-{name}" if not docs else "05-label", docs
+                    )
                 seen.append(item)
                 # The rater judges the answer (in this file every third answer is wrong).
                 wrong = int(item[1].split("-")[1]) % 3 == 0

@@ -72,9 +72,7 @@ def test_pairwise_sides_follow_the_shown_order_and_map_back(ui_store, tmp_path: 
         assert left_text.startswith(f"answer from {order[0]}")
         # The rater always prefers the left response: the stored label is whatever was left.
         next(b for b in at.button if b.label == "Left is better").click().run()
-        stored = ui_store.db.fetchall(
-            "SELECT label FROM annotations WHERE item_id = ?", [item_id]
-        )
+        stored = ui_store.db.fetchall("SELECT label FROM annotations WHERE item_id = ?", [item_id])
         assert stored == [(order[0],)]
     assert seen_orders == {"AB", "BA"}
     assert any("Queue finished" in s.value for s in at.success)
