@@ -6,12 +6,11 @@ its store (docs/adr/0001-one-process-st-app.md). Start it with `make run` or `ev
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 from starlette.routing import Mount
 
 from evalguard_core.api import create_api
+from evalguard_core.config import settings
 from evalguard_core.serving import open_server_store
 
 store = open_server_store()
@@ -22,8 +21,8 @@ app = st.App("app.py", routes=[Mount("/api", app=api)])
 if __name__ == "__main__":
     app.run(
         config={
-            "server.port": int(os.environ.get("EVALGUARD_PORT", "8501")),
-            "server.address": os.environ.get("EVALGUARD_HOST", "127.0.0.1"),
+            "server.port": settings().port,
+            "server.address": settings().host,
             "server.headless": True,
             "browser.gatherUsageStats": False,
         }

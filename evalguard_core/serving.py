@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
+from evalguard_core.config import settings
 from evalguard_core.jobs import fail_interrupted_jobs
 from evalguard_core.store import Store, get_store
 
 log = logging.getLogger("evalguard")
 
-DEFAULT_DB = "data/evalguard.duckdb"
-
 
 def db_path() -> Path:
     """The store file the server uses ($EVALGUARD_DB or data/evalguard.duckdb)."""
-    return Path(os.environ.get("EVALGUARD_DB") or DEFAULT_DB)
+    return Path(settings().db)
 
 
 def startup_tasks(store: Store) -> None:
@@ -47,7 +45,7 @@ def open_server_store(path: Path | None = None, *, seed_demo: bool | None = None
             return store
         _started.add(id(store))
         if seed_demo is None:
-            seed_demo = os.environ.get("EVALGUARD_DEMO", "1") not in ("0", "false", "no")
+            seed_demo = settings().demo
         if is_new and seed_demo:
             from evalguard_core import demo
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -11,10 +9,8 @@ from evalguard_core import __version__
 from evalguard_core.api.deps import RateLimiter
 from evalguard_core.api.errors import error_body, install_error_handlers
 from evalguard_core.api.routes import ROUTERS
+from evalguard_core.config import settings
 from evalguard_core.store import Store
-
-DEFAULT_RATE_LIMIT = "6000/minute"
-DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 class BodySizeLimit:
@@ -107,9 +103,7 @@ def create_api(
         redoc_url=None,
     )
     api.state.store = store
-    api.state.rate_limiter = RateLimiter(
-        rate_limit or os.environ.get("EVALGUARD_RATE_LIMIT") or DEFAULT_RATE_LIMIT
-    )
+    api.state.rate_limiter = RateLimiter(rate_limit or settings().rate_limit)
     install_error_handlers(api)
 
     @api.get("/health", tags=["meta"], summary="Liveness")
@@ -119,9 +113,7 @@ def create_api(
 
     for router in ROUTERS:
         api.include_router(router)
-    limit = max_body_bytes or int(
-        os.environ.get("EVALGUARD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
-    )
+    limit = max_body_bytes or settings().max_body_bytes
     api.add_middleware(BodySizeLimit, max_bytes=limit)
     _document_400_not_422(api)
     return api

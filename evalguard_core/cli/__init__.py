@@ -7,11 +7,11 @@ stderr with exit code 2; `align` exits 1 when its gate fails.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
 from evalguard_core.cli import common
+from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError
 
 # Each module adds its subcommands with `register(subparsers)`.
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("evalguard: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # never a traceback for users; EVALGUARD_DEBUG=1 shows it
-        if os.environ.get("EVALGUARD_DEBUG"):
+        if settings().debug:
             raise
         print(
             f"evalguard: error: unexpected {type(exc).__name__}: {exc} "

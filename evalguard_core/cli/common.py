@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from evalguard_core import auth
+from evalguard_core.config import settings
 from evalguard_core.store import Scope, Store
 
-DEFAULT_DB = "data/evalguard.duckdb"
 _opened: list[Store] = []
 
 
 def default_db() -> str:
     """--db default: $EVALGUARD_DB or data/evalguard.duckdb."""
-    return os.environ.get("EVALGUARD_DB") or DEFAULT_DB
+    return settings().db
 
 
 def add_common(parser: argparse.ArgumentParser, *, org: bool = True) -> None:
@@ -30,7 +29,7 @@ def add_common(parser: argparse.ArgumentParser, *, org: bool = True) -> None:
     if org:
         parser.add_argument(
             "--org",
-            default=os.environ.get("EVALGUARD_ORG"),
+            default=settings().org,
             help="organization id or name (default: the default organization)",
         )
 

@@ -1,0 +1,79 @@
+"""Every environment variable EvalGuard reads, with its default, in one place.
+
+Read through `settings()` at the moment of use (not at import), so a test or a CLI flag that
+sets the variable takes effect. The README's "Configuration" table lists the same variables;
+`tests/test_config.py` checks the two agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_DB = "data/evalguard.duckdb"
+DEFAULT_PORT = 8501
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_RATE_LIMIT = "6000/minute"
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+_FALSE = ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: its name, default (as text) and what it does."""
+
+    name: str
+    default: str
+    help: str
+
+
+# The documented list; `settings()` reads exactly these.
+VARIABLES: tuple[Variable, ...] = (
+    Variable("EVALGUARD_DB", DEFAULT_DB, "DuckDB store file used by the server and the CLI"),
+    Variable("EVALGUARD_ORG", "", "organization (id or name) for CLI data commands"),
+    Variable("EVALGUARD_DEMO", "1", "seed the synthetic demo run into a new store (0 to skip)"),
+    Variable("EVALGUARD_PORT", str(DEFAULT_PORT), "port `server.py` listens on"),
+    Variable("EVALGUARD_HOST", DEFAULT_HOST, "address `server.py` binds"),
+    Variable("EVALGUARD_RATE_LIMIT", DEFAULT_RATE_LIMIT, "API rate limit per key"),
+    Variable("EVALGUARD_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES), "largest API request body"),
+    Variable("EVALGUARD_DEBUG", "", "1: CLI errors print the full traceback"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The configuration read from the environment at one moment."""
+
+    db: str
+    org: str | None
+    demo: bool
+    port: int
+    host: str
+    rate_limit: str
+    max_body_bytes: int
+    debug: bool
+
+
+def _get(name: str) -> str:
+    """The variable's value, or its documented default when unset or empty."""
+    default = next(v.default for v in VARIABLES if v.name == name)
+    return os.environ.get(name) or default
+
+
+def settings() -> Settings:
+    """Read every EvalGuard variable now, applying the defaults."""
+    return Settings(
+        db=_get("EVALGUARD_DB"),
+        org=_get("EVALGUARD_ORG") or None,
+        demo=_get("EVALGUARD_DEMO").strip().lower() not in _FALSE,
+        port=int(_get("EVALGUARD_PORT")),
+        host=_get("EVALGUARD_HOST"),
+        rate_limit=_get("EVALGUARD_RATE_LIMIT"),
+        max_body_bytes=int(_get("EVALGUARD_MAX_BODY_BYTES")),
+        debug=_get("EVALGUARD_DEBUG").strip().lower() not in ("", *_FALSE),
+    )
+
+
+def variable_names() -> list[str]:
+    """The names of every documented variable, in table order."""
+    return [v.name for v in VARIABLES]
