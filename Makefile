@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint bench install demo clean e2e-browser
+.PHONY: run test check lint bench install demo clean e2e-browser
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,8 +31,14 @@ e2e-browser:
 	       && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ) \
 	  || echo "e2e: chromium not installable, browser tests will be skipped"
 
-lint: $(STAMP)
+# Static checks CI runs before the tests: lint, formatting, types, and the layering contracts.
+check: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python tools/check_layers.py
+
+lint: check
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

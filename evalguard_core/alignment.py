@@ -136,7 +136,7 @@ def _normalise(values: pd.Series) -> ObjArray:
         # Item keys are usually 100k distinct strings: strip them in one vectorised pass.
         stripped = pd.Series(distinct, dtype=object).str.strip().to_numpy(dtype=object, copy=True)
         stripped[stripped == ""] = None
-        canon = np.append(stripped, None)
+        canon = np.append(stripped, None)  # type: ignore[call-overload]
     else:
         canon = np.array([_norm_scalar(u) for u in distinct] + [None], dtype=object)
     return canon[codes]
@@ -289,7 +289,7 @@ def _prepare(
     j_keep &= ~np.isnan(j_score) if use_scores else (j_label != None)  # noqa: E711
 
     if use_scores:
-        label_type, categories = INTERVAL, []
+        label_type, categories = INTERVAL, []  # type: ignore[var-annotated]
     else:
         seen = set(h_label[h_keep].tolist()) | set(j_label[j_keep].tolist())
         label_type, categories = _label_scale(resolved, seen, label_order, warn)
@@ -536,7 +536,7 @@ def _incidence(
     if len(rows) * n_cells <= _CHUNK_ELEMENTS:
         flat = local.reshape(-1) * n_cells + obs_cell
         dense = np.bincount(flat, weights=w, minlength=len(rows) * n_cells)
-        return _Table(rows, dense.reshape(len(rows), n_cells), None)
+        return _Table(rows, dense.reshape(len(rows), n_cells), None)  # type: ignore[arg-type]
     return _Table(rows, None, sparse.csr_matrix((w, (t, obs_cell)), shape=(rs.n_types, n_cells)))
 
 
@@ -670,7 +670,7 @@ def _kendall(
             tau = float(np.nanmean(taus)) if np.isfinite(taus).any() else np.nan
             if not np.isfinite(tau) or abs(tau) >= 1.0:
                 return np.full(b, tau)
-            se = math.sqrt(0.437 / (total - 4.0))
+            se = math.sqrt(0.437 / (total - 4.0))  # type: ignore[assignment]
             z = stats.norm.ppf((np.arange(b) + 0.5) / b)
             return np.tanh(np.arctanh(tau) + z * se)
         for i in range(b):
@@ -888,7 +888,7 @@ def _cat_points(
             ("weighted_kappa_quadratic", "quadratic"),
         ):
             out[name] = _quiet(
-                lambda how=how: cohen_kappa_score(
+                lambda how=how: cohen_kappa_score(  # type: ignore[misc]
                     ref, pred, labels=labels, weights=how, sample_weight=w
                 )
             )
@@ -939,7 +939,7 @@ def _kripp_categorical_point(value_counts: FloatArray, level: str) -> float:
     n, k = value_counts.shape
     if n * k * k <= _KRIPP_DENSE_LIMIT:
         return _quiet(
-            lambda: krippendorff.alpha(value_counts=value_counts, level_of_measurement=level)
+            lambda: krippendorff.alpha(value_counts=value_counts, level_of_measurement=level)  # type: ignore[arg-type]
         )
     m = value_counts.sum(axis=1)
     ok = m >= 2
@@ -1198,7 +1198,7 @@ def _judge_section(
         observed = {k: float(v[0]) for k, v in ceiling_kernel(rs.full()).items()}
         ceiling = {"n_items": len(comp.items), "n_rater_pairs": len(pairs)}
         for side in ("human_human", "judge_human"):
-            ceiling[side] = {
+            ceiling[side] = {  # type: ignore[assignment]
                 name: _metric(
                     observed[f"{side}:{name}"], ceiling_reps.get(f"{side}:{name}"), confidence
                 )
@@ -1278,7 +1278,7 @@ def _inter_rater(
             pair_rows.append((a, b, m))
             table = _incidence(rs, m, human[m, a] * k + human[m, b], k * k)
             kernels.append(
-                lambda c, t=table: _cat_kernel(_apply(t, c).reshape(-1, k, k), light, full=False)
+                lambda c, t=table: _cat_kernel(_apply(t, c).reshape(-1, k, k), light, full=False)  # type: ignore[misc]
             )
         # Fleiss needs the same number of ratings on every item: all raters, else the most
         # common count (crowd designs where each item gets m of many raters).
@@ -1359,7 +1359,7 @@ def _inter_rater(
             table = _incidence(rs, m, inv.reshape(-1), len(xy))
             cells = _cells(xy[:, 0], xy[:, 1])
             kernels.append(
-                lambda c, t=table, cl=cells: _interval_kernel(_apply(t, c), cl, ranks=False)
+                lambda c, t=table, cl=cells: _interval_kernel(_apply(t, c), cl, ranks=False)  # type: ignore[misc]
             )
         sums = _kripp_interval_unit_sums(human)
         k_table = _incidence_rows(rs, np.arange(len(items)), sums)
@@ -1373,18 +1373,18 @@ def _inter_rater(
                     "rater_b": data.raters[b],
                     "n": len(m),
                     "pearson": _metric(
-                        _quiet(lambda x=x, y=y: stats.pearsonr(x, y)),
+                        _quiet(lambda x=x, y=y: stats.pearsonr(x, y)),  # type: ignore[misc]
                         reps.get("pearson"),
                         confidence,
                     ),
                     "mae": _metric(
-                        _quiet(lambda x=x, y=y: mean_absolute_error(x, y)),
+                        _quiet(lambda x=x, y=y: mean_absolute_error(x, y)),  # type: ignore[misc]
                         reps.get("mae"),
                         confidence,
                     ),
                 }
             )
-        pairable = int((n_per_item >= 2).sum())
+        pairable = int((n_per_item >= 2).sum())  # type: ignore[assignment]
         alpha = _kripp_interval_point(human.T) if pairable else float("nan")
         out["krippendorff_alpha"] = {
             **_metric(alpha, results[-1].get("alpha"), confidence),

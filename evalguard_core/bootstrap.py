@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from evalguard_core import frontier, jobs, sampling
-from evalguard_core.errors import ValidationError
+from evalguard_core.errors import ValidationError, expect_row
 from evalguard_core.queues import queue_write_lock, require_queue
 from evalguard_core.runs import require_run
 from evalguard_core.sampling import Plan, StrataSpec
@@ -237,7 +237,7 @@ def _work(
                 complete=r.complete,
                 allocations=plan.allocations(),
                 inclusion_probs=plan.inclusion_probs(),
-                seed=p.seed,
+                seed=expect_row(p.seed, "the bootstrap seed"),
                 job_id=job_id,
             )
             events_sql.append_event(

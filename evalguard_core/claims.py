@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from evalguard_core import frontier
-from evalguard_core.errors import ConflictError, NotFoundError
+from evalguard_core.errors import ConflictError, NotFoundError, expect_row
 from evalguard_core.queues import require_queue
 from evalguard_core.store import Scope, TransactionConflict
 from evalguard_core.store import claims as claims_sql
@@ -79,7 +79,9 @@ def claim_next(
             now = scope.now()
             held, skipped = _rater_state(scope, qid, annotator, now)
             if held is not None:
-                item = items_sql.find_item(scope, qid, item_id=held["item_id"])
+                item = expect_row(
+                    items_sql.find_item(scope, qid, item_id=held["item_id"]), "the held item"
+                )
                 return _claimed(scope, queue, item, held["claim_id"], held["lease_expires_at"])
             found = _candidates(scope, queue, annotator, now, skipped, k)
             if not found:
@@ -206,7 +208,7 @@ def _claimed(
 ) -> dict[str, Any]:
     """The claim answer: the item's content (no scores, no judge verdict) and its lease."""
     if "input" in item:  # a frontier entry carries the case content already
-        content = {k: item[k] for k in items_sql.CONTENT_COLUMNS}
+        content: dict[str, Any] | None = {k: item[k] for k in items_sql.CONTENT_COLUMNS}
     else:
         content = items_sql.case_content(scope, item["trace_id"])
     if content is None:  # runs are append-only, so an item always has its case

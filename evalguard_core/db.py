@@ -122,6 +122,13 @@ class Database:
         """First row of a query, or None."""
         return self.execute(sql, params).fetchone()
 
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        """The first column of the first row (aggregates such as count(*) always return one)."""
+        row = self.fetchone(sql, params)
+        if row is None:
+            raise StoreError(f"expected one row from: {sql.split()[0]} ...")
+        return row[0]
+
     def fetch_dicts(
         self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:

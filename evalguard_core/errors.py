@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 class EvalGuardError(Exception):
@@ -78,3 +80,10 @@ class StoreError(EvalGuardError):
 
     code = "store_unavailable"
     http_status = 503
+
+
+def expect_row(row: _T | None, what: str) -> _T:
+    """`row`, which the caller just wrote or read in the same transaction; a StoreError if gone."""
+    if row is None:
+        raise StoreError(f"{what} is missing from the store")
+    return row

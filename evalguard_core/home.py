@@ -16,7 +16,7 @@ VERDICT_BAR = 0.6
 
 def _latest_verdicts(scope: Scope, run_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A quick judge-vs-human verdict for the newest runs that have human labels."""
-    verdicts = []
+    verdicts: list[dict[str, Any]] = []
     for run in run_list:
         if len(verdicts) >= MAX_VERDICT_RUNS:
             break

@@ -151,7 +151,7 @@ def parse_edges(text: str | Sequence[float] | None) -> tuple[float, ...] | None:
         if not parts:
             return None
     else:
-        parts = list(text)
+        parts = [str(p) for p in text]
     try:
         edges = tuple(float(p) for p in parts)
     except (TypeError, ValueError):
@@ -230,6 +230,7 @@ def score_spec(
     scorer: str, edges: tuple[float, ...] | None, stats: Mapping[str, Any]
 ) -> StrataSpec:
     """low (< a), borderline ([a, b)), high (>= b) on one scorer's score."""
+    chosen: tuple[float, ...]
     if edges is None:
         chosen, source = default_score_edges(stats)
     else:

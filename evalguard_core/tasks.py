@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
+from evalguard_core.errors import ConflictError, NotFoundError, ValidationError, expect_row
 from evalguard_core.queues import MAX_TRACE_ID
 from evalguard_core.runs import require_run
 from evalguard_core.store import Scope, TransactionConflict
@@ -175,7 +175,7 @@ def create_task(
     created_by: str | None = None,
 ) -> dict[str, Any]:
     """Create a draft task with one item per (distinct) trace id; nothing is written on error."""
-    clean_name = _check_text(name, "name", MAX_NAME, required=True)
+    clean_name = expect_row(_check_text(name, "name", MAX_NAME, required=True), "name")
     clean_instructions = _check_text(instructions, "instructions", MAX_TEXT)
     options = _check_label_options(label_options)
     ids = _check_trace_ids(scope, trace_ids)
@@ -194,7 +194,7 @@ def create_task(
             actor=created_by,
             payload={"task_id": task_id, "name": clean_name, "items": len(ids)},
         )
-    return _public_task(sql.get_task(scope, task_id))
+    return _public_task(expect_row(sql.get_task(scope, task_id), "the new task"))
 
 
 def select_trace_ids(
@@ -318,7 +318,9 @@ def label_item(
                     details={"task_id": task["task_id"], "item_id": str(item_id)},
                 ) from None
             time.sleep(0.005 * 2**attempt)
-    return _public_item(sql.get_item(scope, task["task_id"], str(item_id)))
+    return _public_item(
+        expect_row(sql.get_item(scope, task["task_id"], str(item_id)), "the task item")
+    )
 
 
 def _write_label(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evalguard_core import __version__
 from evalguard_core.api.deps import RateLimiter
@@ -34,7 +34,7 @@ class BodySizeLimit:
         too_large = False
         started = False
 
-        async def counting_receive() -> dict:
+        async def counting_receive() -> Message:
             nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
@@ -44,7 +44,7 @@ class BodySizeLimit:
                     raise _BodyTooLarge
             return message
 
-        async def guarded_send(message: dict) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
             if too_large:
                 return  # the app's answer to the aborted body (e.g. a 400) is replaced below

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -69,7 +69,7 @@ async def get_actor(
     return actor
 
 
-def require(role: str) -> Callable[..., Actor]:
+def require(role: str) -> Callable[..., Awaitable[Actor]]:
     """A dependency giving the actor when its role is at least `role` (403 otherwise)."""
 
     async def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:

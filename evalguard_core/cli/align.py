@@ -103,7 +103,7 @@ def cmd_align(args: argparse.Namespace) -> int:
         n_boot=args.n_boot,
         seed=args.seed,
     )
-    passed, reasons = True, []
+    passed, reasons = True, list[str]()
     if args.fail_under:
         passed, reasons = reports.gate_report(report, args.fail_under, on=args.on)
         report["gate"] = {

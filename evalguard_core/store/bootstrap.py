@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from evalguard_core.errors import expect_row
 from evalguard_core.sampling import MISSING, StrataSpec
 from evalguard_core.store import Scope
 
@@ -126,9 +127,13 @@ def score_stats(scope: Scope, run_id: str, scorer: str) -> dict[str, Any]:
     )[0]
     stats["t1"] = stats["t2"] = None
     if stats["n"] and not (stats["min"] >= 0.0 and stats["max"] <= 1.0):
-        stats["t1"], stats["t2"] = scope.db.fetchone(
-            f"SELECT quantile_disc(score, 1 / 3), quantile_disc(score, 2 / 3) FROM scores {where}",
-            params,
+        stats["t1"], stats["t2"] = expect_row(
+            scope.db.fetchone(
+                "SELECT quantile_disc(score, 1 / 3), quantile_disc(score, 2 / 3) "
+                f"FROM scores {where}",
+                params,
+            ),
+            "an aggregate row",
         )
     return stats
 

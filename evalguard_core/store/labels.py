@@ -17,7 +17,7 @@ def staged_unknown_case_ids(
         "AND c.run_id = CAST(? AS UUID) AND c.case_id = u.case_id)"
     )
     params = [scope.org_id, run_id]
-    total = scope.db.fetchone(f"SELECT count(*) {base}", params)[0]
+    total = scope.db.scalar(f"SELECT count(*) {base}", params)
     sample = scope.db.fetchall(f"SELECT case_id {base} ORDER BY case_id LIMIT {int(limit)}", params)
     return int(total), [r[0] for r in sample]
 

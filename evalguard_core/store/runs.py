@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from evalguard_core.errors import expect_row
 from evalguard_core.store import Scope
 
 CORE_TEXT_COLUMNS = ("input", "output", "output_a", "output_b", "expected")
@@ -66,7 +67,7 @@ def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> St
         cur.execute(f"DROP TABLE IF EXISTS {raw}")
     described = cur.execute(f"DESCRIBE {table}").fetchall()
     columns = {row[0]: str(row[1]) for row in described if row[0] != "_row"}
-    rows = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    rows = scope.db.scalar(f"SELECT count(*) FROM {table}")
     return StagedFile(table=table, columns=columns, rows=int(rows))
 
 
@@ -77,13 +78,13 @@ def drop_staged(scope: Scope, staged: StagedFile) -> None:
 
 def staged_rows_where(
     scope: Scope, staged: StagedFile, condition: str, limit: int = 10
-) -> tuple[int, list[tuple[int, Any]]]:
+) -> tuple[int, list[int]]:
     """Count rows matching a condition built from quoted identifiers, plus the first few."""
-    count = scope.db.fetchone(f"SELECT count(*) FROM {staged.table} WHERE {condition}")[0]
+    count = scope.db.scalar(f"SELECT count(*) FROM {staged.table} WHERE {condition}")
     sample = scope.db.fetchall(
         f"SELECT _row FROM {staged.table} WHERE {condition} ORDER BY _row LIMIT {int(limit)}"
     )
-    return int(count), [r[0] for r in sample]
+    return int(count), [int(r[0]) for r in sample]
 
 
 def staged_blank_rows(scope: Scope, staged: StagedFile, column: str) -> tuple[int, list[int]]:
@@ -262,6 +263,7 @@ def annotation_counts(scope: Scope, run_id: str) -> dict[str, int]:
         "WHERE org_id = ? AND run_id = CAST(? AS UUID)",
         [scope.org_id, run_id],
     )
+    row = expect_row(row, "an aggregate row")
     return {"annotations": int(row[0]), "annotators": int(row[1]), "labelled_cases": int(row[2])}
 
 
@@ -313,7 +315,7 @@ def list_cases(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of cases matching the filter (with their scores) and the total count."""
     where, params = _case_where(scope, run_id, f)
-    total = scope.db.fetchone(f"SELECT count(*) FROM cases c WHERE {where}", params)[0]
+    total = scope.db.scalar(f"SELECT count(*) FROM cases c WHERE {where}", params)
     cases = scope.db.fetch_dicts(
         "SELECT c.trace_id, c.case_id, c.input, c.output, c.output_a, c.output_b, c.expected, "
         f"c.latency_ms, c.metadata FROM cases c WHERE {where} ORDER BY c.trace_id "
