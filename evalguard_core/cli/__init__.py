@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from evalguard_core import __version__
 from evalguard_core.cli import common
 from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="evalguard",
         description="EvalGuard: human review of LLM evals. See README.md for a tour.",
     )
+    parser.add_argument("--version", action="version", version=f"evalguard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"evalguard_core.cli.{name}").register(sub)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -26,15 +27,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def server_script() -> Path:
-    """server.py at the root of the source tree."""
-    return Path(__file__).resolve().parents[2] / "server.py"
+    """server.py of the UI: at the top of a source checkout, or in the installed evalguard_app."""
+    checkout = Path(__file__).resolve().parents[2] / "server.py"
+    if checkout.exists():
+        return checkout
+    spec = importlib.util.find_spec("evalguard_app")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        script = Path(location) / "server.py"
+        if script.exists():
+            return script
+    raise EvalGuardError(
+        "cannot find the EvalGuard UI (server.py); reinstall the package: pip install evalguard"
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Replace this process with the one-process server."""
     script = server_script()
-    if not script.exists():
-        raise EvalGuardError(f"cannot find {script}; run `evalguard serve` from a source checkout")
     # Fail here with one clear line if another process holds the file. A file that does not
     # exist yet is left for the server to create, so that it seeds the demo run on first start.
     if Path(args.db).exists():
