@@ -11,6 +11,7 @@ from typing import Any
 
 # `from evalguard_core.store import annotations` would find the package's __future__ feature.
 import evalguard_core.store.annotations as sql
+from evalguard_core import bounds
 from evalguard_core.claims import MAX_ATTEMPTS, backoff, item_status, rater_lock
 from evalguard_core.errors import ConflictError, ValidationError
 from evalguard_core.queues import (
@@ -26,7 +27,7 @@ from evalguard_core.store import claims as claims_sql
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
 
-MAX_COMMENT_CHARS = 10_000
+MAX_COMMENT_CHARS = bounds.COMMENT_MAX_CHARS
 SOURCES = ("api", "ui")
 SHOWN_ORDERS = ("AB", "BA")
 SIDES = ("left", "right", "tie")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from evalguard_core import frontier
+from evalguard_core import bounds, frontier
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.store import Scope
 from evalguard_core.store import events as events_sql
@@ -19,9 +19,8 @@ from evalguard_core.store import runs as runs_sql
 TARGET_TYPES = ("eval_case", "trace", "pairwise")
 DEFAULT_LABELS = ["pass", "fail"]
 PAIRWISE_LABELS = ["A", "B", "tie"]
-DEFAULT_LEASE_SECONDS = 900
-# Trace ids are DuckDB BIGINTs: a larger number cannot name a case (and must not reach SQL).
-MAX_TRACE_ID = 2**63 - 1
+DEFAULT_LEASE_SECONDS = bounds.LEASE_SECONDS_DEFAULT
+MAX_TRACE_ID = bounds.MAX_TRACE_ID
 
 
 def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -55,17 +54,20 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
     lo, hi = out.get("score_min"), out.get("score_max")
     if lo is not None and hi is not None and lo > hi:
         raise ValidationError("score_min must be <= score_max", details={"field": "score_min"})
-    per_item = out.get("annotations_per_item") or 1
-    if not 1 <= int(per_item) <= 100:
+    per_item = out.get("annotations_per_item") or bounds.ANNOTATIONS_PER_ITEM_DEFAULT
+    if not bounds.ANNOTATIONS_PER_ITEM_MIN <= int(per_item) <= bounds.ANNOTATIONS_PER_ITEM_MAX:
         raise ValidationError(
-            "annotations_per_item must be between 1 and 100",
+            f"annotations_per_item must be between {bounds.ANNOTATIONS_PER_ITEM_MIN} and "
+            f"{bounds.ANNOTATIONS_PER_ITEM_MAX}",
             details={"field": "annotations_per_item"},
         )
     out["annotations_per_item"] = int(per_item)
     lease = out.get("lease_seconds") or DEFAULT_LEASE_SECONDS
-    if not 10 <= int(lease) <= 7 * 24 * 3600:
+    if not bounds.LEASE_SECONDS_MIN <= int(lease) <= bounds.LEASE_SECONDS_MAX:
         raise ValidationError(
-            "lease_seconds must be between 10 and 604800", details={"field": "lease_seconds"}
+            f"lease_seconds must be between {bounds.LEASE_SECONDS_MIN} and "
+            f"{bounds.LEASE_SECONDS_MAX}",
+            details={"field": "lease_seconds"},
         )
     out["lease_seconds"] = int(lease)
     return out
@@ -175,7 +177,7 @@ def update_queue(
 
 
 # -- targets and bulk add ------------------------------------------------------------------------
-MAX_TARGETS_PER_CALL = 10_000
+MAX_TARGETS_PER_CALL = bounds.TARGETS_PER_CALL_MAX
 MAX_NAMED = 20
 
 _queue_locks: dict[str, threading.Lock] = {}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalguard_core.errors import ValidationError
+from evalguard_core.textlist import split_list
 
 STRATEGIES = ("score", "latency", "scorer", "none")
 ALLOCATIONS = ("equal", "proportional")
@@ -147,7 +148,7 @@ def parse_edges(text: str | Sequence[float] | None) -> tuple[float, ...] | None:
     if text is None:
         return None
     if isinstance(text, str):
-        parts = [p.strip() for p in text.split(",") if p.strip()]
+        parts = split_list(text) or []
         if not parts:
             return None
     else:

@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+from evalguard_core import bounds
 from evalguard_core.errors import ConflictError, NotFoundError, ValidationError, expect_row
 from evalguard_core.queues import MAX_TRACE_ID
 from evalguard_core.runs import require_run
@@ -24,6 +25,7 @@ from evalguard_core.store import events as events_sql
 from evalguard_core.store import runs as runs_sql
 from evalguard_core.store import tasks as sql
 from evalguard_core.store.runs import CaseFilter
+from evalguard_core.textlist import split_list
 
 __all__ = [
     "DEFAULT_LABELS",
@@ -41,10 +43,10 @@ __all__ = [
 
 DEFAULT_LABELS = ["pass", "fail"]
 STATUSES = ("draft", "in_progress", "completed")
-MAX_ITEMS = 10_000
-MAX_LABEL_OPTIONS = 20
-MAX_NAME = 200
-MAX_TEXT = 20_000
+MAX_ITEMS = bounds.TASK_ITEMS_MAX
+MAX_LABEL_OPTIONS = bounds.TASK_LABEL_OPTIONS_MAX
+MAX_NAME = bounds.NAME_MAX_CHARS
+MAX_TEXT = bounds.INSTRUCTIONS_MAX_CHARS
 MAX_LISTED = 20
 _ATTEMPTS = 6
 # One process serves UI and API (DuckDB allows one writer process), so a process lock per task
@@ -93,8 +95,7 @@ def _public_item(row: dict[str, Any]) -> dict[str, Any]:
 
 def parse_options(text: str | None) -> list[str] | None:
     """'pass, fail' -> ['pass', 'fail']; blank or None -> None (the default options)."""
-    parts = [part.strip() for part in (text or "").split(",") if part.strip()]
-    return parts or None
+    return split_list(text)
 
 
 # -- validation --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import streamlit as st
 
 from evalguard_core import claims, queues, runs
 from evalguard_core.runs import CaseFilter
+from evalguard_core.textlist import split_list
 from evalguard_ui import session
 from evalguard_ui.widgets import run_label, run_safely
 
@@ -30,7 +31,7 @@ if who.can("admin"):
                     created_by=who.name,
                     name=name,
                     target_type=target_type,
-                    label_options=[x.strip() for x in labels.split(",") if x.strip()] or None,
+                    label_options=split_list(labels),
                     annotations_per_item=int(per_item),
                     lease_seconds=int(lease),
                     instructions=instructions or None,

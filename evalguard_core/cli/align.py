@@ -10,6 +10,7 @@ from typing import Any
 
 from evalguard_core import reports
 from evalguard_core.cli.common import add_common, open_scope
+from evalguard_core.textlist import split_list
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -91,7 +92,7 @@ def text_report(report: dict[str, Any]) -> str:
 
 def cmd_align(args: argparse.Namespace) -> int:
     """Print the report; exit 1 when a --fail-under threshold fails."""
-    order = [s.strip() for s in args.label_order.split(",")] if args.label_order else None
+    order = split_list(args.label_order)
     report = reports.build_report(
         open_scope(args),
         run_id=args.run,

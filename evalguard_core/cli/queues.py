@@ -8,6 +8,7 @@ from pathlib import Path
 from evalguard_core import claims, events, queues
 from evalguard_core.cli.common import add_common, emit, open_scope, table
 from evalguard_core.runs import CaseFilter
+from evalguard_core.textlist import split_list
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,7 +74,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         created_by="cli",
         name=args.name,
         target_type=args.target_type,
-        label_options=[s.strip() for s in args.labels.split(",")] if args.labels else None,
+        label_options=split_list(args.labels),
         score_min=args.score_min,
         score_max=args.score_max,
         instructions=args.instructions,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from evalguard_core import bounds
 from evalguard_core.models import InputModel, OutputModel
 from evalguard_core.models.runs import CaseContent
 
@@ -17,26 +18,42 @@ TargetType = Literal["eval_case", "trace", "pairwise"]
 class QueueCreate(InputModel):
     """`POST /api/v1/annotations/queues` (admin)."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=bounds.NAME_MAX_CHARS)
     target_type: TargetType = "eval_case"
-    label_options: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    label_options: list[str] | None = Field(
+        default=None, min_length=1, max_length=bounds.QUEUE_LABEL_OPTIONS_MAX
+    )
     score_min: float | None = None
     score_max: float | None = None
-    instructions: str | None = Field(default=None, max_length=20_000)
-    annotations_per_item: int = Field(default=1, ge=1, le=100)
-    lease_seconds: int = Field(default=900, ge=10, le=604_800)
+    instructions: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
+    annotations_per_item: int = Field(
+        default=bounds.ANNOTATIONS_PER_ITEM_DEFAULT,
+        ge=bounds.ANNOTATIONS_PER_ITEM_MIN,
+        le=bounds.ANNOTATIONS_PER_ITEM_MAX,
+    )
+    lease_seconds: int = Field(
+        default=bounds.LEASE_SECONDS_DEFAULT,
+        ge=bounds.LEASE_SECONDS_MIN,
+        le=bounds.LEASE_SECONDS_MAX,
+    )
 
 
 class QueueUpdate(InputModel):
     """`PATCH /api/v1/annotations/queues/{id}` (admin): only the fields sent change."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    label_options: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    name: str | None = Field(default=None, min_length=1, max_length=bounds.NAME_MAX_CHARS)
+    label_options: list[str] | None = Field(
+        default=None, min_length=1, max_length=bounds.QUEUE_LABEL_OPTIONS_MAX
+    )
     score_min: float | None = None
     score_max: float | None = None
-    instructions: str | None = Field(default=None, max_length=20_000)
-    annotations_per_item: int | None = Field(default=None, ge=1, le=100)
-    lease_seconds: int | None = Field(default=None, ge=10, le=604_800)
+    instructions: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
+    annotations_per_item: int | None = Field(
+        default=None, ge=bounds.ANNOTATIONS_PER_ITEM_MIN, le=bounds.ANNOTATIONS_PER_ITEM_MAX
+    )
+    lease_seconds: int | None = Field(
+        default=None, ge=bounds.LEASE_SECONDS_MIN, le=bounds.LEASE_SECONDS_MAX
+    )
 
 
 class ItemsAdd(InputModel):
@@ -45,7 +62,7 @@ class ItemsAdd(InputModel):
     queue_id: UUID
     target_ids: list[str | int] = Field(
         min_length=1,
-        max_length=10_000,
+        max_length=bounds.TARGETS_PER_CALL_MAX,
         description="`<run_id>:<case_id>` or numeric trace ids (pairwise: cases of pairwise runs)",
     )
 
@@ -64,7 +81,7 @@ class LeaseRequest(InputModel):
     annotator: str | None = Field(
         default=None,
         min_length=1,
-        max_length=200,
+        max_length=bounds.NAME_MAX_CHARS,
         description="release only, admin only: whose lease to release (default: yours)",
     )
 
@@ -82,8 +99,8 @@ class AnnotationCreate(InputModel):
     target_id: str | int = Field(description="`<run_id>:<case_id>` or a numeric trace id")
     target_type: TargetType
     score: float | None = Field(default=None, allow_inf_nan=False)
-    label: str | None = Field(default=None, min_length=1, max_length=200)
-    comment: str | None = Field(default=None, max_length=10_000)
+    label: str | None = Field(default=None, min_length=1, max_length=bounds.LABEL_MAX_CHARS)
+    comment: str | None = Field(default=None, max_length=bounds.COMMENT_MAX_CHARS)
     queue_id: UUID | None = None
 
 

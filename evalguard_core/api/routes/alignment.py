@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from evalguard_core import reports
 from evalguard_core.api.deps import ERROR_RESPONSES, ScopeDep, Viewer
 from evalguard_core.models.alignment import AlignmentReport
+from evalguard_core.textlist import split_list
 
 router = APIRouter(prefix="/v1/alignment", tags=["alignment"], responses=ERROR_RESPONSES)
 
@@ -35,7 +36,7 @@ def alignment_report(
     on: Annotated[str, Query(pattern="^(ci_low|point)$")] = "ci_low",
 ) -> dict[str, Any]:
     """Agreement between a judge scorer and the human labels, every metric with a 95% CI."""
-    order = [s.strip() for s in label_order.split(",")] if label_order else None
+    order = split_list(label_order)
     report = reports.build_report(
         scope,
         run_id=run_id,
