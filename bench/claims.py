@@ -118,14 +118,7 @@ def in_process(store: Any, n_workers: int) -> dict[str, Any]:
                 return None
 
         def annotate(item: dict) -> None:
-            annotations.create_annotation(
-                scope,
-                annotator=rater,
-                target_id=item["target_id"],
-                target_type=item["target_type"],
-                label="pass",
-                queue_id=queue_id,
-            )
+            annotations.label_claimed(scope, queue_id, rater, item, label="pass")
 
         return claim, annotate, lambda: None
 

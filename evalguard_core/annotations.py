@@ -12,7 +12,7 @@ from typing import Any
 # `from evalguard_core.store import annotations` would find the package's __future__ feature.
 import evalguard_core.store.annotations as sql
 from evalguard_core import bounds
-from evalguard_core.claims import MAX_ATTEMPTS, backoff, item_status, rater_lock
+from evalguard_core.claims import MAX_ATTEMPTS, backoff, claim_next, item_status, rater_lock
 from evalguard_core.errors import ConflictError, ValidationError
 from evalguard_core.queues import (
     PAIRWISE_LABELS,
@@ -142,6 +142,57 @@ def create_annotation(
                 scope, _row(case, target_type, annotator, source, label, score, comment)
             )
         return _in_queue(scope, queue, raw, annotator, source, label, score, comment, shown_order)
+
+
+def label_claimed(
+    scope: Scope,
+    queue_id: str,
+    rater: str,
+    item: dict[str, Any],
+    *,
+    label: str | None = None,
+    score: float | None = None,
+    comment: str | None = None,
+    source: str = "api",
+    shown_order: str | None = None,
+) -> dict[str, Any]:
+    """Label an item `rater` claimed from `queue_id` (`item` is the claim answer's item)."""
+    return create_annotation(
+        scope,
+        annotator=rater,
+        target_id=item["target_id"],
+        target_type=item["target_type"],
+        label=label,
+        score=score,
+        comment=comment,
+        queue_id=queue_id,
+        source=source,
+        shown_order=shown_order,
+    )
+
+
+def claim_and_label(
+    scope: Scope,
+    queue_id: str,
+    rater: str,
+    *,
+    label: str | None = None,
+    score: float | None = None,
+    source: str = "api",
+) -> dict[str, Any] | None:
+    """One rater cycle: claim the next item and label it; None when nothing is left for `rater`.
+
+    Returns the labelled item. A retryable conflict (the claim lost every race) is raised, so
+    a caller that loops decides how often to try again.
+    """
+    try:
+        item: dict[str, Any] = claim_next(scope, queue_id, rater)["item"]
+    except ConflictError as exc:
+        if (exc.details or {}).get("retryable"):
+            raise
+        return None
+    label_claimed(scope, queue_id, rater, item, label=label, score=score, source=source)
+    return item
 
 
 def _resolve_one(scope: Scope, target_type: str, raw: str) -> dict[str, Any]:

@@ -104,15 +104,14 @@ labeling.focus("Score" if has_score else None, token=f"{queue_id}:{item['item_id
 def _save(label: str | None) -> None:
     """Record the label (telling the rater if the lease had run out) and move on."""
     try:
-        result = annotations.create_annotation(
+        result = annotations.label_claimed(
             scope,
-            annotator=who.name,
-            target_id=item["target_id"],
-            target_type=item["target_type"],
+            queue_id,
+            who.name,
+            item,
             label=label,
             score=score,
             comment=comment or None,
-            queue_id=queue_id,
             source="ui",
             shown_order=order,
         )

@@ -112,14 +112,7 @@ def test_late_label_is_kept_and_says_whether_someone_else_took_the_item(
     # The lease runs out, nobody else comes: the label is saved, the rater hears it was late.
     item = claims.claim_next(scope, queue_id, "alice")["item"]
     clock.advance(61)
-    late = annotations.create_annotation(
-        scope,
-        annotator="alice",
-        target_id=item["target_id"],
-        target_type="eval_case",
-        label="pass",
-        queue_id=queue_id,
-    )
+    late = annotations.label_claimed(scope, queue_id, "alice", item, label="pass")
     assert late["lease"] == "expired"
     assert queues.get_queue(scope, queue_id)["progress"]["done"] == 1
 
@@ -134,14 +127,7 @@ def test_late_label_after_another_rater_took_the_item(
     item = claims.claim_next(scope, queue_id, "alice")["item"]
     clock.advance(61)
     assert claims.claim_next(scope, queue_id, "bob")["item"]["item_id"] == item["item_id"]
-    taken = annotations.create_annotation(
-        scope,
-        annotator="alice",
-        target_id=item["target_id"],
-        target_type="eval_case",
-        label="fail",
-        queue_id=queue_id,
-    )
+    taken = annotations.label_claimed(scope, queue_id, "alice", item, label="fail")
     # Nothing is lost: alice's label is stored, and she is told bob had taken the item.
     assert taken["lease"] == "taken"
     labels = annotations.list_queue_annotations(scope, queue_id)
