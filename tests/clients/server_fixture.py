@@ -1,4 +1,4 @@
-"""A real EvalGuard server for the client tests of all four languages (Python, TypeScript, Go, curl).
+"""A real EvalGuard server for the client tests of all four languages (Python, TS, Go, curl).
 
 One store with the synthetic demo run and keys: admin, annotator, viewer, `burst` (for rate-limit
 tests, so that exhausting it never throttles the others) and one admin key per sample language;
@@ -94,7 +94,10 @@ def main() -> None:
     """Serve until stdin closes (or MAX_LIFETIME_S passes), the server's details on stdout."""
     # SIGTERM must unwind the context managers, or server.py would outlive us.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with tempfile.TemporaryDirectory(prefix="evalguard-clients-") as tmp, running(Path(tmp)) as info:
+    with (
+        tempfile.TemporaryDirectory(prefix="evalguard-clients-") as tmp,
+        running(Path(tmp)) as info,
+    ):
         print(json.dumps(info), flush=True)
         select.select([sys.stdin], [], [], MAX_LIFETIME_S)
 
