@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from evalguard_core.errors import EvalGuardError
-from evalguard_ui import session
+from evalguard_ui import navigation, session
 
 log = logging.getLogger("evalguard.ui")
 
@@ -58,9 +58,15 @@ def sidebar() -> None:
 sidebar()
 who = session.actor()
 pages = [
-    st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
+    st.Page(
+        path,
+        title=title,
+        icon=icon,
+        default=(path == PAGES[0][0]),
+        url_path=None if path == PAGES[0][0] else navigation.url_path(path),
+    )
     for path, title, icon, role in PAGES
-    if who is not None and who.can(role)
+    if navigation.offered(path, role, who)
 ]
 if not pages:
     st.title("EvalGuard")
