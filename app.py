@@ -58,15 +58,9 @@ def sidebar() -> None:
 sidebar()
 who = session.actor()
 pages = [
-    st.Page(
-        path,
-        title=title,
-        icon=icon,
-        default=(path == PAGES[0][0]),
-        url_path=None if path == PAGES[0][0] else navigation.url_path(path),
-    )
+    st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
     for path, title, icon, role in PAGES
-    if navigation.offered(path, role, who)
+    if navigation.offered(path, role, who, home=(path == PAGES[0][0]))
 ]
 if not pages:
     st.title("EvalGuard")

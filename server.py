@@ -10,6 +10,7 @@ import streamlit as st
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
+from streamlit.runtime.pages_manager import PagesManager
 
 from evalguard_core.api import create_api
 from evalguard_core.config import settings
@@ -26,6 +27,11 @@ def alias(path: str, target: str) -> Route:
 
     return Route(path, endpoint, methods=["GET", "HEAD"])
 
+
+# app.py navigates with st.navigation. Until its first call in the process, Streamlit treats a
+# pages/ directory as the old multipage mode: the first visitor after a start who opened a page's
+# address (e.g. /dashboard/api-keys -> /keys) got that file run alone, without app.py's sign-in.
+PagesManager.uses_pages_directory = False
 
 store = open_server_store()
 api = create_api(store)

@@ -39,6 +39,10 @@ def node_sdk_missing() -> str | None:
     (`npm ci`, from package-lock.json) and builds it (`npm run build`) when needed."""
     if not shutil.which("node") or not shutil.which("npm"):
         return "Node.js/npm not installed (apt-get install -y nodejs npm; Node >= 18)"
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30)
+    major = int(version.stdout.strip().lstrip("v").split(".")[0] or 0)
+    if major < 18:
+        return f"Node.js {version.stdout.strip()} has no global fetch; Node >= 18 is needed"
     if not (TS_SDK / "node_modules" / ".bin" / "tsc").exists():
         failed = _run(["npm", "ci", "--no-audit", "--no-fund"], TS_SDK, timeout=600)
         if failed:
