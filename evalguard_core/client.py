@@ -27,7 +27,7 @@ from evalguard_core.errors import (
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8501"
 # A 429 is retried after its Retry-After this many times, and only while the server asks for
-# at most MAX_RETRY_WAIT seconds: a client must not hang for a minute on a saturated key.
+# at most DEFAULT_MAX_RETRY_WAIT seconds: a client must not hang for a minute on a busy key.
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_RETRY_WAIT = 10.0
 
@@ -92,8 +92,9 @@ class EvalGuard:
     ) -> Any:
         """Call `path` (relative to base_url, e.g. "/api/v1/annotations/queue"); JSON or raise.
 
-        A 429 is retried after its Retry-After (at most `max_retries` times, each wait at most
-        `max_retry_wait` seconds); any other status >= 400 raises its typed EvalGuardError.
+        A 429 is retried after its Retry-After, at most `max_retries` times and only while the
+        wait asked is at most `max_retry_wait` seconds (else RateLimitedError at once); any
+        other status >= 400 raises its typed EvalGuardError.
         """
         for attempt in range(self.max_retries + 1):
             response = self._http.request(method.upper(), path, json=body, params=params)

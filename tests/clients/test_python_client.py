@@ -8,6 +8,7 @@ import sys
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,13 @@ def test_429_is_retried_after_retry_after_within_bounds(live: dict[str, Any]) ->
     # A Retry-After above max_retry_wait is raised at once instead of waited for.
     impatient = _burst(_client(live, "burst", max_retry_wait=0), live["burst"])
     assert any(isinstance(e, RateLimitedError) for e in impatient)
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert core_client._retry_after("3") == 3.0
+    assert core_client._retry_after(None) == 1.0 == core_client._retry_after("soon")
+    in_five = core_client._retry_after(formatdate(time.time() + 5, usegmt=True))
+    assert 3.0 < in_five <= 5.0
 
 
 def test_one_implementation_for_both_import_paths() -> None:
