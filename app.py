@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from evalguard_core.errors import EvalGuardError
-from evalguard_ui import session
+from evalguard_ui import navigation, session
 
 log = logging.getLogger("evalguard.ui")
 
@@ -60,7 +60,7 @@ who = session.actor()
 pages = [
     st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
     for path, title, icon, role in PAGES
-    if who is not None and who.can(role)
+    if navigation.offered(path, role, who, home=(path == PAGES[0][0]))
 ]
 if not pages:
     st.title("EvalGuard")

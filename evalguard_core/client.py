@@ -1,6 +1,6 @@
-"""A small Python client for the EvalGuard REST API.
+"""A small Python client for the EvalGuard REST API (public as `from evalguard import EvalGuard`).
 
-from evalguard_core.client import EvalGuard
+from evalguard import EvalGuard
 eg = EvalGuard(api_key="eg_...", base_url="http://127.0.0.1:8501")
 item = eg.claim_next(queue_id)["item"]
 eg.annotate(target_id=item["target_id"], target_type=item["target_type"],
@@ -9,6 +9,8 @@ eg.annotate(target_id=item["target_id"], target_type=item["target_type"],
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -22,6 +24,12 @@ from evalguard_core.errors import (
     RateLimitedError,
     ValidationError,
 )
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8501"
+# A 429 is retried after its Retry-After this many times, and only while the server asks for
+# at most DEFAULT_MAX_RETRY_WAIT seconds: a client must not hang for a minute on a busy key.
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_RETRY_WAIT = 10.0
 
 _BY_STATUS: dict[int, type[EvalGuardError]] = {
     400: ValidationError,
@@ -38,11 +46,25 @@ class EvalGuard:
     def __init__(
         self,
         api_key: str,
-        base_url: str = "http://127.0.0.1:8501",
+        base_url: str = DEFAULT_BASE_URL,
         *,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
     ) -> None:
+        if not api_key:
+            raise AuthenticationError(
+                "no API key: pass api_key= (create one with `evalguard keys create` or on the "
+                "API keys page)"
+            )
+        if max_retries < 0 or max_retry_wait < 0:
+            raise ValidationError(
+                "max_retries and max_retry_wait must be >= 0",
+                details={"max_retries": max_retries, "max_retry_wait": max_retry_wait},
+            )
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -68,11 +90,25 @@ class EvalGuard:
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
     ) -> Any:
-        """Call `path` (relative to base_url, e.g. "/api/v1/annotations/queue"); JSON or raise."""
-        response = self._http.request(method.upper(), path, json=body, params=params)
-        if response.status_code >= 400:
-            raise _error_from(response)
-        return response.json() if response.content else None
+        """Call `path` (relative to base_url, e.g. "/api/v1/annotations/queue"); JSON or raise.
+
+        A 429 is retried after its Retry-After, at most `max_retries` times and only while the
+        wait asked is at most `max_retry_wait` seconds (else RateLimitedError at once); any
+        other status >= 400 raises its typed EvalGuardError.
+        """
+        for attempt in range(self.max_retries + 1):
+            response = self._http.request(method.upper(), path, json=body, params=params)
+            if response.status_code < 400:
+                return response.json() if response.content else None
+            error = _error_from(response)
+            if (
+                not isinstance(error, RateLimitedError)
+                or attempt == self.max_retries
+                or error.retry_after > self.max_retry_wait
+            ):
+                raise error
+            time.sleep(error.retry_after)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # -- typed helpers ----------------------------------------------------------------------
     def create_queue(self, name: str, target_type: str = "eval_case", **settings: Any) -> dict:
@@ -145,10 +181,25 @@ def _error_from(response: httpx.Response) -> EvalGuardError:
     message = err.get("message") or f"HTTP {response.status_code}"
     details = err.get("details")
     if response.status_code == 429:
-        retry = float(response.headers.get("Retry-After", "1"))
+        retry = _retry_after(response.headers.get("Retry-After"))
         return RateLimitedError(message, retry_after=retry, details=details)
     cls = _BY_STATUS.get(response.status_code, EvalGuardError)
     exc = cls(message, details=details)
     if cls is EvalGuardError:
         exc.http_status = response.status_code
     return exc
+
+
+def _retry_after(header: str | None) -> float:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); 1 if absent."""
+    if not header:
+        return 1.0
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return 1.0
+    return max(0.0, when.timestamp() - time.time())
