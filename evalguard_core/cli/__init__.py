@@ -10,7 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from evalguard_core.cli import common
+import httpx
+
+from evalguard_core.cli import common, remote
 from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError
 
@@ -41,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvalGuardError as exc:
         print(f"evalguard: error: {exc.message}", file=sys.stderr)
         return 2
+    except httpx.TransportError as exc:  # remote mode: the server cannot be reached
+        url = getattr(args, "url", None) or "the server"
+        print(f"evalguard: error: cannot reach {url}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("evalguard: interrupted", file=sys.stderr)
         return 130
@@ -55,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         common.close_store()
+        remote.close_clients()
     return int(code or 0)
 
 

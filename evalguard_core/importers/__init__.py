@@ -110,8 +110,14 @@ def detect(path: str | Path) -> Format:
         if (fmt.directory or not path.is_dir() or fmt.name == mtbench.NAME) and fmt.sniff(s):
             return fmt
     kind = "directory" if path.is_dir() else "file"
+    hint = ""
+    if s.has_keys("results", "configs", "versions"):
+        hint = (
+            " (it looks like lm-eval's aggregate results; import the samples_<task>_*.jsonl "
+            "files written with --log_samples)"
+        )
     raise InputFileError(
-        f"{path.name}: cannot tell which tool wrote this {kind}; pass --format (see "
+        f"{path.name}: cannot tell which tool wrote this {kind}{hint}; pass --format (see "
         "`evalguard formats`)",
         details={"file": str(path), "field": "format"},
     )
