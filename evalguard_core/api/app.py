@@ -102,6 +102,7 @@ def create_api(
     *,
     rate_limit: str | None = None,
     max_body_bytes: int | None = None,
+    max_upload_bytes: int | None = None,
 ) -> FastAPI:
     """Build the API over `store` (served under /api by server.py)."""
     api = FastAPI(
@@ -114,6 +115,7 @@ def create_api(
         redoc_url=None,
     )
     api.state.store = store
+    api.state.max_upload_bytes = max_upload_bytes or settings().max_upload_bytes
     api.state.rate_limiter = RateLimiter(rate_limit or settings().rate_limit)
     install_error_handlers(api)
 

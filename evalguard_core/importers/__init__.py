@@ -205,9 +205,18 @@ def import_path(
             for i, run in enumerate(item.runs):
                 staged = write_run(run, Path(tmp) / f"{i}" / item.path.name, item, i)
                 run_name = f"{name} {run.name}" if name and many else (name or run.name)
-                result = runs.import_run(
-                    scope, staged, name=run_name, fmt="parquet", source=item.path.name
-                ).to_dict()
+                try:
+                    result = runs.import_run(
+                        scope, staged, name=run_name, fmt="parquet", source=item.path.name
+                    ).to_dict()
+                except InputFileError as exc:
+                    # The pipeline's rule (e.g. a duplicate case id) named with the format and
+                    # the run the rows were mapped to.
+                    raise InputFileError(
+                        f"{item.format.name}: run {run.name!r}: {exc.message}; nothing was "
+                        "imported",
+                        details={**(exc.details or {}), "format": item.format.name},
+                    ) from None
                 human = 0
                 if run.labels:
                     label_file = write_labels(run, Path(tmp) / f"{i}" / "labels" / item.path.name)

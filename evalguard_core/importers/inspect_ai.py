@@ -112,7 +112,9 @@ def _put_value(row: dict[str, Any], scorer: str, value: Any) -> None:
 
 def load(path: Path) -> list[RunTable]:
     """Read an Inspect AI log (zip or JSON) into one run."""
-    if zipfile.is_zipfile(path):
+    with path.open("rb") as fh:
+        is_zip = fh.read(2) == b"PK"
+    if is_zip or path.suffix.lower() == ".eval":
         header, samples = _read_zip(path)
     else:
         doc = as_dict(load_json(path, NAME), NAME, path, "log")

@@ -60,7 +60,10 @@ def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> St
     cur.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM {_reader_sql(fmt)}", params)
     try:
         cur.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS _row, * FROM {raw} ORDER BY rowid"
+            # row_number, not rowid + 1: inside an open transaction (an importer writing several
+            # runs at once) DuckDB numbers uncommitted rows from 2^55
+            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER (ORDER BY rowid) AS _row, * "
+            f"FROM {raw} ORDER BY rowid"
         )
     finally:
         cur.execute(f"DROP TABLE IF EXISTS {raw}")

@@ -99,9 +99,14 @@ _FORMAT_FIELD = {
 }
 
 
+def upload_limit(request: Request) -> int:
+    """The upload size limit of this API (create_api's max_upload_bytes, or the setting)."""
+    return int(getattr(request.app.state, "max_upload_bytes", 0) or settings().max_upload_bytes)
+
+
 async def _receive_upload(request: Request, folder: Path) -> tuple[Path, dict[str, str]]:
     """Stream the multipart body to disk (413 past the limit); the file's path and the fields."""
-    limit = settings().max_upload_bytes
+    limit = upload_limit(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"upload over {limit} bytes", details={"field": "file"})
@@ -162,7 +167,7 @@ async def import_run(request: Request, scope: ScopeDep, _: Admin) -> dict:
     unless `format` is given. Same validation and all-or-nothing rule as the CLI."""
     with tempfile.TemporaryDirectory(prefix="evalguard-upload-") as tmp:
         path, fields = await _receive_upload(request, Path(tmp))
-        path = uploads.unpack_if_folder(path, settings().max_upload_bytes * 20)
+        path = uploads.unpack_if_folder(path, upload_limit(request) * 20)
         outcome = await run_in_threadpool(
             importers.import_path,
             scope,
