@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalguard_core import files
 from evalguard_core.errors import InputFileError
 from evalguard_core.importers import (
     alpacaeval,
@@ -109,6 +110,10 @@ def detect(path: str | Path) -> Format:
     for fmt in FORMATS:
         if (fmt.directory or not path.is_dir() or fmt.name == mtbench.NAME) and fmt.sniff(s):
             return fmt
+    if path.is_file() and path.suffix.lower() in (".csv", ".jsonl", ".ndjson", ".parquet", ".pq"):
+        # Nothing recognised it, but its name says EvalGuard's own layout: let the pipeline
+        # name what is wrong with it (e.g. the missing case_id column).
+        return _BY_NAME[files.detect_format(path)]
     kind = "directory" if path.is_dir() else "file"
     hint = ""
     if s.has_keys("results", "configs", "versions"):
