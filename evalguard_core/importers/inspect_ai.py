@@ -6,7 +6,6 @@ the whole Inspect AI runtime (see docs/adr/0011-importers.md); the sample layout
 
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from evalguard_core.importers.base import (
     chat_text,
     fail,
     load_json,
+    loads,
     message_text,
     number,
     scorer_name,
@@ -141,13 +141,13 @@ def _read_zip(path: Path) -> tuple[dict[str, Any], list[Any]]:
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-            header = json.loads(zf.read("header.json")) if "header.json" in names else {}
+            header = loads(zf.read("header.json")) if "header.json" in names else {}
             if not header and "_journal/start.json" in names:
-                header = json.loads(zf.read("_journal/start.json"))
+                header = loads(zf.read("_journal/start.json"))
             samples = []
             for n in sorted(x for x in names if x.startswith("samples/") and x.endswith(".json")):
                 try:
-                    samples.append(json.loads(zf.read(n)))
+                    samples.append(loads(zf.read(n)))
                 except ValueError as exc:
                     raise fail(NAME, path, n, f"invalid JSON ({exc})") from None
     except (zipfile.BadZipFile, OSError, EOFError) as exc:

@@ -45,17 +45,32 @@ def _array(name: str, rows: list[dict[str, Any]]) -> pa.Array:
     )
 
 
+def _schema(columns: list[str]) -> pa.Schema:
+    """float64 for latency and scores, text for everything else."""
+    return pa.schema(
+        [
+            (c, pa.float64() if c == "latency_ms" or c.startswith(_NUMERIC_PREFIX) else pa.string())
+            for c in columns
+        ]
+    )
+
+
 def _write(rows: list[dict[str, Any]], columns: list[str], target: Path) -> Path:
     """Write rows as Parquet; columns that are empty everywhere (all null) are dropped."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrays, names = [], []
-    for column in columns:
-        array = _array(column, rows)
-        if array.null_count == len(array) and column not in _FIRST:
-            continue
-        arrays.append(array)
-        names.append(column)
-    pq.write_table(pa.Table.from_arrays(arrays, names=names), target, compression="NONE")
+    try:
+        # Arrow's own row conversion (C++), when every value already has its column's type.
+        table = pa.Table.from_pylist(rows, schema=_schema(columns))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        table = pa.Table.from_arrays([_array(c, rows) for c in columns], names=columns)
+    keep = [
+        name
+        for name, col in zip(table.column_names, table.columns, strict=True)
+        if name in _FIRST or col.null_count < len(col)
+    ]
+    if len(keep) < table.num_columns:
+        table = table.select(keep)
+    pq.write_table(table, target, compression="NONE")
     return target
 
 

@@ -12,6 +12,7 @@ Each as a JSON array, a `{"data"|"rows"|"examples"|"items": [...]}` page, or JSO
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from evalguard_core.importers.base import (
 )
 
 _PAGES = ("data", "rows", "examples", "items", "results", "events", "traces")
+_PAGE_START = re.compile(r'^\{\s*"(?:' + "|".join(_PAGES) + r')"\s*:\s*\[')
 
 
 def _records(path: Path, fmt: str) -> list[tuple[str, Any]]:
@@ -56,13 +58,20 @@ def _first_record(s: Sniff) -> dict[str, Any] | None:
                 return first[key][0] if isinstance(first[key][0], dict) else None
         return first
     head = s.head.lstrip()
+    start = None
     if head.startswith("["):
-        try:
-            obj, _ = json.JSONDecoder().raw_decode(head[1:].lstrip())
-        except ValueError:
-            return None
-        return obj if isinstance(obj, dict) else None
-    return None
+        start = 1
+    elif head.startswith("{"):
+        # A page too big for the head: the first element of its list, parsed on its own.
+        match = _PAGE_START.search(head)
+        start = match.end() if match else None
+    if start is None:
+        return None
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(head[start:].lstrip())
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
 
 
 def _text_of(value: Any) -> str | None:
