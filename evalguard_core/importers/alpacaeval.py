@@ -12,6 +12,7 @@ from evalguard_core.importers.base import (
     as_dict,
     fail,
     load_json,
+    ms,
     number,
     scorer_name,
     text,
@@ -61,9 +62,7 @@ def load(path: Path) -> list[RunTable]:
             "input": text(rec.get("instruction")),
             "output_a": text(rec.get("output_1")),
             "output_b": text(rec.get("output_2")),
-            "latency_ms": number(rec.get("time_per_example")) * 1000
-            if number(rec.get("time_per_example")) is not None
-            else None,
+            "latency_ms": ms(rec.get("time_per_example")),
             "generator_1": text(rec.get("generator_1")),
             "generator_2": text(rec.get("generator_2")),
             "dataset": text(rec.get("dataset")),

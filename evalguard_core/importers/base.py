@@ -161,6 +161,12 @@ def number(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
+def ms(seconds: Any) -> float | None:
+    """A duration in seconds as milliseconds (None when it is not a number)."""
+    value = number(seconds)
+    return value * 1000 if value is not None else None
+
+
 def scorer_name(name: str) -> str:
     """A scorer name safe for a `score:<name>` column: trimmed, never empty."""
     return str(name).strip() or "score"

@@ -12,6 +12,7 @@ from evalguard_core.importers.base import (
     as_dict,
     fail,
     load_json,
+    ms,
     number,
     scorer_name,
     text,
@@ -51,9 +52,7 @@ def load(path: Path) -> list[RunTable]:
             "input": text(rec.get("input")),
             "output": text(rec.get("actualOutput")),
             "expected": text(rec.get("expectedOutput")),
-            "latency_ms": number(rec.get("completionTime")) * 1000
-            if number(rec.get("completionTime")) is not None
-            else None,
+            "latency_ms": ms(rec.get("completionTime")),
             "retrieval_context": text(rec.get("retrievalContext")),
             "context": text(rec.get("context")),
             "success": text(rec.get("success")),

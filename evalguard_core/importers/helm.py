@@ -13,6 +13,7 @@ from evalguard_core.importers.base import (
     as_dict,
     fail,
     load_json,
+    ms,
     number,
     scorer_name,
     text,
@@ -100,9 +101,7 @@ def load(path: Path) -> list[RunTable]:
             "input": text((instance.get("input") or {}).get("text")),
             "output": output,
             "expected": text(correct[0].get("output", {}).get("text")) if correct else None,
-            "latency_ms": number(result.get("request_time")) * 1000
-            if number(result.get("request_time")) is not None
-            else None,
+            "latency_ms": ms(result.get("request_time")),
             "split": text(instance.get("split")),
             "predicted_text": text(mapping.get((output or "").strip())) if mapping else None,
             "references": text([r.get("output", {}).get("text") for r in references]) or None,

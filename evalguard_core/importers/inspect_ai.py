@@ -114,6 +114,7 @@ def load(path: Path) -> list[RunTable]:
     """Read an Inspect AI log (zip or JSON) into one run."""
     with path.open("rb") as fh:
         is_zip = fh.read(2) == b"PK"
+    samples: Any
     if is_zip or path.suffix.lower() == ".eval":
         header, samples = _read_zip(path)
     else:
@@ -136,7 +137,7 @@ def load(path: Path) -> list[RunTable]:
     return [RunTable(name=name, rows=rows, judges=judges)]
 
 
-def _read_zip(path: Path) -> tuple[dict[str, Any], list[Any]]:
+def _read_zip(path: Path) -> tuple[dict[str, Any], Any]:
     """header.json and every samples/*.json of a .eval zip, in (id, epoch) file order."""
     try:
         with zipfile.ZipFile(path) as zf:

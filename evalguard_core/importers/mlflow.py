@@ -13,6 +13,7 @@ from evalguard_core.importers.base import (
     chat_text,
     fail,
     load_json,
+    ms,
     number,
     scorer_name,
     text,
@@ -57,8 +58,8 @@ def load(path: Path) -> list[RunTable]:
         }
         for key, column in pick.items():
             row[key] = chat_text(rec[column]) if column else None
-        if "latency" in rec and number(rec["latency"]) is not None:
-            row["latency_ms"] = number(rec["latency"]) * 1000  # type: ignore[operator]
+        if "latency" in rec:
+            row["latency_ms"] = ms(rec["latency"])
         for column, value in rec.items():
             if column in pick.values() or column in (id_col, "latency"):
                 continue

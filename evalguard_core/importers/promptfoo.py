@@ -107,7 +107,8 @@ def load(path: Path) -> list[RunTable]:
         }
         if rec.get("score") is not None:
             row["score:promptfoo"] = number(rec.get("score"))
-        verdict = _FAILURE.get(rec.get("failureReason")) if "failureReason" in rec else None
+        reason_code = rec.get("failureReason")
+        verdict = _FAILURE.get(reason_code) if isinstance(reason_code, int) else None
         if verdict is None and isinstance(rec.get("success"), bool):
             verdict = "pass" if rec["success"] else "fail"
         if verdict:

@@ -26,6 +26,7 @@ from evalguard_core.importers.base import (
     fail,
     iter_jsonl,
     load_json,
+    ms,
     number,
     scorer_name,
     text,
@@ -117,11 +118,12 @@ def _sniff_langsmith(s: Sniff) -> bool:
 
 
 def _load_langsmith(path: Path) -> list[RunTable]:
-    rows, judges = [], set()
+    rows: list[dict[str, Any]] = []
+    judges: set[str] = set()
     for i, (where, raw) in enumerate(_records(path, LANGSMITH)):
         rec = as_dict(raw, LANGSMITH, path, where)
-        run = rec.get("run") if isinstance(rec.get("run"), dict) else rec
-        example = rec.get("example") if isinstance(rec.get("example"), dict) else {}
+        run: dict[str, Any] = rec["run"] if isinstance(rec.get("run"), dict) else rec
+        example: dict[str, Any] = rec["example"] if isinstance(rec.get("example"), dict) else {}
         row: dict[str, Any] = {
             "case_id": str(
                 example.get("id") or run.get("reference_example_id") or run.get("id") or i + 1
@@ -131,8 +133,7 @@ def _load_langsmith(path: Path) -> list[RunTable]:
             "expected": _text_of(rec.get("reference_outputs") or example.get("outputs")),
             "run_id": text(run.get("id")),
         }
-        latency = number(run.get("latency") or rec.get("execution_time"))
-        row["latency_ms"] = latency * 1000 if latency is not None else None
+        row["latency_ms"] = ms(run.get("latency") or rec.get("execution_time"))
         feedback = (
             (rec.get("evaluation_results") or {}).get("results")
             if isinstance(rec.get("evaluation_results"), dict)
@@ -162,10 +163,11 @@ def _sniff_langfuse(s: Sniff) -> bool:
 
 
 def _load_langfuse(path: Path) -> list[RunTable]:
-    rows, judges = [], set()
+    rows: list[dict[str, Any]] = []
+    judges: set[str] = set()
     for i, (where, raw) in enumerate(_records(path, LANGFUSE)):
         rec = as_dict(raw, LANGFUSE, path, where)
-        trace = rec.get("trace") if isinstance(rec.get("trace"), dict) else rec
+        trace: dict[str, Any] = rec["trace"] if isinstance(rec.get("trace"), dict) else rec
         row: dict[str, Any] = {
             "case_id": str(rec.get("datasetItemId") or rec.get("id") or trace.get("id") or i + 1),
             "input": _text_of(
@@ -177,8 +179,7 @@ def _load_langfuse(path: Path) -> list[RunTable]:
             "expected": _text_of(rec.get("expectedOutput") or rec.get("expected_output")),
             "trace_id": text(rec.get("traceId") or trace.get("id")),
         }
-        latency = number(trace.get("latency"))
-        row["latency_ms"] = latency * 1000 if latency is not None else None
+        row["latency_ms"] = ms(trace.get("latency"))
         for sc in rec.get("scores") or trace.get("scores") or []:
             if isinstance(sc, dict) and sc.get("name"):
                 value = (
@@ -206,16 +207,18 @@ BRAINTRUST = "braintrust"
 
 def _sniff_braintrust(s: Sniff) -> bool:
     rec = _first_record(s)
+    if rec is None:
+        return False
     return (
-        bool(rec)
-        and isinstance(rec.get("scores"), dict)
+        isinstance(rec.get("scores"), dict)
         and "input" in rec
         and ("expected" in rec or "span_id" in rec or "root_span_id" in rec or "metrics" in rec)
     )
 
 
 def _load_braintrust(path: Path) -> list[RunTable]:
-    rows, judges = [], set()
+    rows: list[dict[str, Any]] = []
+    judges: set[str] = set()
     for i, (where, raw) in enumerate(_records(path, BRAINTRUST)):
         rec = as_dict(raw, BRAINTRUST, path, where)
         if rec.get("span_parents"):  # child spans (LLM calls, scorers) are not cases
