@@ -82,6 +82,8 @@ def test_remote_import_labels_align_gate_and_same_output_as_local(remote, tmp_pa
     as_json = json.loads(cli(*align, "--json", "--fail-under", "accuracy=0.99", env=env).stdout)
     assert as_json["gate"]["passed"] is False and as_json["n"] == 4
     remote_text = cli(*align, env=env).stdout
+    remote_runs = cli("runs", "list", env=env).stdout
+    remote_show = cli("runs", "show", run_id, "--json", env=env).stdout
 
     out = tmp_path / "paired.csv"
     exported = cli("export", "paired", "--run", run_id, "--judge", "llm_judge", "-o", str(out),
@@ -100,6 +102,10 @@ def test_remote_import_labels_align_gate_and_same_output_as_local(remote, tmp_pa
     stop(proc)
     local = cli(*align, "--db", str(db))
     assert local.stdout == remote_text
+    assert cli("runs", "list", "--db", str(db)).stdout == remote_runs
+    assert json.loads(cli("runs", "show", run_id, "--json", "--db", str(db)).stdout) == json.loads(
+        remote_show
+    )
     local_export = tmp_path / "paired-local.csv"
     cli("export", "paired", "--run", run_id, "--judge", "llm_judge", "-o", str(local_export),
         "--db", str(db))  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from typing import Any
 
 from evalguard_core import importers, labels, runs
@@ -109,8 +110,9 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
     eg = client(args)
     rows = eg.list_runs() if eg is not None else runs.list_runs(open_scope(args))
     for row in rows:
-        row["scorers"] = ",".join(row["scorers"])
-    emit(args, rows, table(rows, ["run_id", "name", "kind", "cases", "scorers", "created_at"]))
+        row["created_at"] = _iso(row.get("created_at"))
+    shown = [{**row, "scorers": ",".join(row["scorers"])} for row in rows]
+    emit(args, rows, table(shown, ["run_id", "name", "kind", "cases", "scorers", "created_at"]))
     return 0
 
 
@@ -122,6 +124,7 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
         if eg is not None
         else runs.get_run_summary(open_scope(args), args.run_id)
     )
+    run["created_at"] = _iso(run.get("created_at"))
     lines = [
         f"run      {run['run_id']}  ({run['name']}, {run['kind']})",
         f"cases    {run['cases']}",
@@ -144,3 +147,15 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
         lines.append(desc)
     emit(args, run, "\n".join(lines))
     return 0
+
+
+def _iso(value: Any) -> Any:
+    """A timestamp as the API writes it (ISO 8601, UTC as Z), so local and remote output match."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalguard_core import files
+from evalguard_core import files, labels, runs
 from evalguard_core.errors import InputFileError
 from evalguard_core.importers import (
     alpacaeval,
@@ -33,6 +33,7 @@ from evalguard_core.importers import (
 )
 from evalguard_core.importers.base import SNIFF_BYTES, Format, RunTable, Sniff
 from evalguard_core.importers.table import write_labels, write_run
+from evalguard_core.store import Scope
 
 __all__ = [
     "FORMATS",
@@ -190,11 +191,9 @@ class ImportOutcome:
 
 
 def import_path(
-    scope: Any, path: str | Path, *, name: str | None = None, fmt: str | None = None
+    scope: Scope, path: str | Path, *, name: str | None = None, fmt: str | None = None
 ) -> ImportOutcome:
     """Import a file or directory of any known format; every run of it or none."""
-    from evalguard_core import labels, runs
-
     path = Path(path)
     loaded = load(path, fmt)
     results: list[dict[str, Any]] = []
