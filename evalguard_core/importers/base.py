@@ -150,6 +150,11 @@ def text(value: Any) -> str | None:
 
 def number(value: Any) -> float | None:
     """A score as a float; booleans are 1/0; NaN, infinities, blanks and non-numbers are None."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None  # type: ignore[no-any-return]
+    if kind is int:
+        return float(value)
     if value is None or isinstance(value, (dict, list)):
         return None
     if isinstance(value, bool):

@@ -35,42 +35,29 @@ def columns_of(rows: list[dict[str, Any]]) -> list[str]:
     return _order(list(seen))
 
 
-def _array(name: str, rows: list[dict[str, Any]]) -> pa.Array:
-    """One column, typed: float64 for latency and scores, text otherwise."""
-    values = [row.get(name) for row in rows]
+def _typed(name: str, values: list[Any]) -> pa.Array:
+    """One column, typed: float64 for latency and scores, text otherwise (non-text as JSON)."""
     if name == "latency_ms" or name.startswith(_NUMERIC_PREFIX):
         return pa.array(values, type=pa.float64())
-    return pa.array(
-        [v if v is None or isinstance(v, str) else text(v) for v in values], type=pa.string()
-    )
-
-
-def _schema(columns: list[str]) -> pa.Schema:
-    """float64 for latency and scores, text for everything else."""
-    return pa.schema(
-        [
-            (c, pa.float64() if c == "latency_ms" or c.startswith(_NUMERIC_PREFIX) else pa.string())
-            for c in columns
-        ]
-    )
+    try:
+        return pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(
+            [v if v is None or isinstance(v, str) else text(v) for v in values], type=pa.string()
+        )
 
 
 def _write(rows: list[dict[str, Any]], columns: list[str], target: Path) -> Path:
     """Write rows as Parquet; columns that are empty everywhere (all null) are dropped."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # Arrow's own row conversion (C++), when every value already has its column's type.
-        table = pa.Table.from_pylist(rows, schema=_schema(columns))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        table = pa.Table.from_arrays([_array(c, rows) for c in columns], names=columns)
-    keep = [
-        name
-        for name, col in zip(table.column_names, table.columns, strict=True)
-        if name in _FIRST or col.null_count < len(col)
-    ]
-    if len(keep) < table.num_columns:
-        table = table.select(keep)
-    pq.write_table(table, target, compression="NONE")
+    arrays, names = [], []
+    for column in columns:
+        array = _typed(column, [row.get(column) for row in rows])
+        if array.null_count == len(array) and column not in _FIRST:
+            continue
+        arrays.append(array)
+        names.append(column)
+    pq.write_table(pa.Table.from_arrays(arrays, names=names), target, compression="NONE")
     return target
 
 
@@ -82,11 +69,7 @@ def write_run(run: RunTable, target: Path, _item: Any = None, _index: int = 0) -
 def write_labels(run: RunTable, target: Path) -> Path:
     """Write a run's human labels in the labels-file columns."""
     cols = ["case_id", "annotator", "label", "score", "comment"]
-    rows = [{**r, "score": r.get("score")} for r in run.labels]
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrays = [
-        pa.array([r.get(c) for r in rows], type=pa.float64() if c == "score" else pa.string())
-        for c in cols
-    ]
+    arrays = [_typed("score:" if c == "score" else c, [r.get(c) for r in run.labels]) for c in cols]
     pq.write_table(pa.Table.from_arrays(arrays, names=cols), target, compression="NONE")
     return target
