@@ -72,3 +72,14 @@ def show_preview(preview: dict[str, Any]) -> None:
 def format_choices() -> list[str]:
     """'(detect)' then every format name."""
     return ["(detect)", *(f["name"] for f in importers.describe_formats())]
+
+
+def show_reasoning(cases: list[dict[str, Any]]) -> None:
+    """Each case's judge verdicts with the judge's reasoning (admins and viewers only)."""
+    for case in cases:
+        st.markdown(f"**{case['case_id']}**")
+        for scorer, entry in case["scores"].items():
+            if entry.get("judge_reasoning"):
+                verdict = entry["label"] if entry["label"] is not None else entry["score"]
+                st.markdown(f"`{scorer}` → **{verdict}**")
+                st.text(entry["judge_reasoning"])  # as written: no markdown interpretation

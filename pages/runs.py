@@ -139,3 +139,10 @@ table = pd.DataFrame(
     ]
 )
 st.dataframe(table, use_container_width=True, hide_index=True)
+
+reasoned = [
+    c for c in result["cases"] if any(v.get("judge_reasoning") for v in c["scores"].values())
+]
+if reasoned:
+    with st.expander(f"Judge reasoning ({len(reasoned)} cases on this page)"):
+        importing.show_reasoning(reasoned)
