@@ -25,6 +25,17 @@ def unpack_if_folder(path: Path, max_bytes: int) -> Path:
     (zip bombs) and member names are confined to the target folder."""
     if path.suffix.lower() == ".eval" or not zipfile.is_zipfile(path):
         return path
+    try:
+        return _unpack(path, max_bytes)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise InputFileError(
+            f"{path.name}: a broken zip archive ({exc})",
+            details={"file": path.name, "field": "file"},
+        ) from None
+
+
+def _unpack(path: Path, max_bytes: int) -> Path:
+    """Unpack a zip beside itself (checked: size and member names); the folder to import."""
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
         if "header.json" in names or any(n.startswith("samples/") for n in names):

@@ -184,3 +184,16 @@ def test_judge_reasoning_is_served_with_the_case(
     cases = client.get(f"/v1/runs/{run_id}/cases", headers=bearer(keys["viewer"])).json()
     judge = cases["cases"][0]["scores"]["judge"]
     assert judge["label"] == "pass" and judge["judge_reasoning"] == "because it is right"
+
+
+def test_broken_zip_is_400(client: TestClient, keys: dict) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("run/scenario_state.json", "{}" * 1000)
+    data = bytearray(buf.getvalue())
+    start = data.index(b"PK\x03\x04") + 40
+    data[start : start + 20] = b"\x00" * 20  # corrupt the compressed member, keep the directory
+    r = client.post(
+        "/v1/runs", files={"file": ("run.zip", bytes(data))}, headers=bearer(keys["admin"])
+    )
+    assert r.status_code == 400, r.text
