@@ -9,6 +9,7 @@ from typing import Any
 from evalguard_core import claims, events, queues
 from evalguard_core.cli.common import add_common, emit, open_scope, table
 from evalguard_core.cli.remote import add_remote, client
+from evalguard_core.errors import ValidationError
 from evalguard_core.runs import CaseFilter
 
 _PAGE = 1000
@@ -57,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = qsub.add_parser("expire", help="mark run-out leases expired")
     p.add_argument("queue_id")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_expire)
     p = qsub.add_parser("events", help="the queue's event log, newest first")
     p.add_argument("queue_id")
@@ -183,6 +185,13 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 def cmd_expire(args: argparse.Namespace) -> int:
     """Sweep run-out leases."""
+    if getattr(args, "url", None):
+        # The server expires leases itself on every claim; there is no API to force a sweep.
+        raise ValidationError(
+            "queues expire works on a local store only (the server expires leases itself); "
+            "drop --url / unset EVALGUARD_URL",
+            details={"field": "url"},
+        )
     n = claims.expire_leases(open_scope(args), args.queue_id)
     emit(args, {"expired_items": n}, f"expired leases on {n} item(s)")
     return 0
