@@ -12,6 +12,7 @@ HERE = Path(__file__).resolve().parent
 # Order matters only for reading the output; each script is independent.
 BENCHMARKS = [
     "import_runs",
+    "importers",
     "bootstrap",
     "claims",
     "alignment",

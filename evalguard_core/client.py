@@ -9,8 +9,11 @@ eg.annotate(target_id=item["target_id"], target_type=item["target_type"],
 
 from __future__ import annotations
 
+import tempfile
 import time
+import zipfile
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -170,6 +173,80 @@ class EvalGuard:
             "/api/v1/annotations/queue/heartbeat",
             {"queue_id": queue_id, "item_id": item_id},
         )
+
+    # -- runs, labels, alignment, exports (the remote CLI uses these) ----------------------------
+    def list_runs(self) -> list[dict[str, Any]]:
+        """Runs of the key's organization with case counts and scorers."""
+        return self.request("GET", "/api/v1/runs")["runs"]
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        """One run with scorer summaries, latency and human-label counts."""
+        return self.request("GET", f"/api/v1/runs/{run_id}")
+
+    def list_cases(self, run_id: str, **params: Any) -> dict[str, Any]:
+        """A page of a run's cases: `{"cases": [...], "total": n}` (filters as query params)."""
+        clean = {k: v for k, v in params.items() if v is not None}
+        return self.request("GET", f"/api/v1/runs/{run_id}/cases", params=clean)
+
+    def import_run(
+        self, path: str | Path, *, name: str | None = None, format: str | None = None
+    ) -> dict[str, Any]:
+        """Upload an eval-result file (or a directory, sent as a zip) as new run(s) (admin key)."""
+        fields = {k: v for k, v in (("name", name), ("format", format)) if v}
+        return self._upload("/api/v1/runs", Path(path), fields)
+
+    def import_labels(
+        self, run_id: str, path: str | Path, *, format: str | None = None
+    ) -> dict[str, Any]:
+        """Upload human labels made elsewhere for a run (admin key): `{"labels": n, ...}`."""
+        fields = {"format": format} if format else {}
+        return self._upload(f"/api/v1/runs/{run_id}/labels", Path(path), fields)
+
+    def alignment(self, run_id: str, judge: str, **params: Any) -> dict[str, Any]:
+        """The alignment report; `fail_under=[...]` adds the `gate` verdict."""
+        query = {k: v for k, v in params.items() if v is not None}
+        return self.request(
+            "GET", "/api/v1/alignment", params={"run_id": run_id, "judge": judge, **query}
+        )
+
+    def export(self, kind: str, *, format: str = "csv", **filters: Any) -> bytes:
+        """An export file's bytes (annotations, queue_items or paired)."""
+        params = {"format": format, **{k: v for k, v in filters.items() if v is not None}}
+        response = self._http.get(f"/api/v1/exports/{kind}", params=params)
+        if response.status_code >= 400:
+            raise _error_from(response)
+        return response.content
+
+    def list_queues(self) -> list[dict[str, Any]]:
+        """Queues with progress."""
+        return self.request("GET", "/api/v1/annotations/queues")["queues"]
+
+    def list_claims(self, queue_id: str) -> dict[str, Any]:
+        """Live claims of a queue (admin key)."""
+        return self.request("GET", f"/api/v1/annotations/queues/{queue_id}/claims")
+
+    def list_events(self, queue_id: str, **params: Any) -> dict[str, Any]:
+        """A queue's event log, newest first."""
+        query = {k: v for k, v in params.items() if v is not None}
+        return self.request("GET", f"/api/v1/annotations/queues/{queue_id}/events", params=query)
+
+    def _upload(self, route: str, path: Path, fields: dict[str, str]) -> Any:
+        """POST a file as multipart (a directory is zipped first); JSON or raise."""
+        with tempfile.TemporaryDirectory(prefix="evalguard-upload-") as tmp:
+            if path.is_dir():
+                archive = Path(tmp) / f"{path.name or 'upload'}.zip"
+                with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+                    for file in sorted(path.rglob("*")):
+                        if file.is_file():
+                            zf.write(file, file.relative_to(path).as_posix())
+                path = archive
+            with path.open("rb") as fh:
+                response = self._http.post(
+                    route, data=fields, files={"file": (path.name, fh, "application/octet-stream")}
+                )
+        if response.status_code >= 400:
+            raise _error_from(response)
+        return response.json()
 
 
 def _error_from(response: httpx.Response) -> EvalGuardError:

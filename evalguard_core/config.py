@@ -15,6 +15,7 @@ DEFAULT_PORT = 8501
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_RATE_LIMIT = "6000/minute"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 _FALSE = ("0", "false", "no", "off")
 
 
@@ -37,6 +38,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("EVALGUARD_RATE_LIMIT", DEFAULT_RATE_LIMIT, "API rate limit per key"),
     Variable("EVALGUARD_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES), "largest API request body"),
     Variable("EVALGUARD_DEBUG", "", "1: CLI errors print the full traceback"),
+    Variable(
+        "EVALGUARD_MAX_UPLOAD_BYTES",
+        str(DEFAULT_MAX_UPLOAD_BYTES),
+        "largest file upload to POST /api/v1/runs and /runs/{id}/labels (413 past it)",
+    ),
+    Variable("EVALGUARD_URL", "", "remote CLI: the EvalGuard server to talk to (as --url)"),
+    Variable("EVALGUARD_API_KEY", "", "remote CLI: the API key sent to --url"),
 )
 
 
@@ -52,6 +60,9 @@ class Settings:
     rate_limit: str
     max_body_bytes: int
     debug: bool
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    url: str | None = None
+    api_key: str | None = None
 
 
 def _get(name: str) -> str:
@@ -71,6 +82,9 @@ def settings() -> Settings:
         rate_limit=_get("EVALGUARD_RATE_LIMIT"),
         max_body_bytes=int(_get("EVALGUARD_MAX_BODY_BYTES")),
         debug=_get("EVALGUARD_DEBUG").strip().lower() not in ("", *_FALSE),
+        max_upload_bytes=int(_get("EVALGUARD_MAX_UPLOAD_BYTES")),
+        url=_get("EVALGUARD_URL").strip() or None,
+        api_key=_get("EVALGUARD_API_KEY").strip() or None,
     )
 
 

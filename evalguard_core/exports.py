@@ -73,16 +73,34 @@ def to_bytes(table: Any, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def export_to_file(
-    scope: Scope, kind: str, path: Path, fmt: str | None = None, **filters: Any
-) -> int:
-    """Write an export to `path` (format from --format or the extension); returns the row count."""
-    fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}.get(path.suffix.lower())
+def format_for_path(path: Path) -> str:
+    """An export format from a file's extension, or a clear error."""
+    fmt = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}.get(path.suffix.lower())
     if fmt is None:
         raise ValidationError(
             f"cannot tell the format from {path.name!r}; use .csv, .jsonl or .parquet or --format",
             details={"field": "format"},
         )
+    return fmt
+
+
+def count_rows(data: bytes, fmt: str) -> int:
+    """Rows in an export file's bytes (for the remote CLI's summary line)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if fmt == "parquet":
+        return int(pq.read_metadata(io.BytesIO(data)).num_rows)
+    if fmt == "csv":
+        return int(pacsv.read_csv(io.BytesIO(data)).num_rows) if data.strip() else 0
+    return sum(1 for line in data.splitlines() if line.strip())
+
+
+def export_to_file(
+    scope: Scope, kind: str, path: Path, fmt: str | None = None, **filters: Any
+) -> int:
+    """Write an export to `path` (format from --format or the extension); returns the row count."""
+    fmt = fmt or format_for_path(path)
     table = export_table(scope, kind, **filters)
     data = to_bytes(table, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)

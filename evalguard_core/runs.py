@@ -99,9 +99,16 @@ def check_numeric(scope: Scope, staged: sql.StagedFile, path: Path, column: str)
 
 
 def import_run(
-    scope: Scope, path: str | Path, *, name: str | None = None, fmt: str | None = None
+    scope: Scope,
+    path: str | Path,
+    *,
+    name: str | None = None,
+    fmt: str | None = None,
+    source: str | None = None,
 ) -> ImportResult:
-    """Import an eval-run file as a new run in one transaction; bad files change nothing."""
+    """Import an eval-run file as a new run in one transaction; bad files change nothing.
+
+    `source` names where the rows came from when `path` is an importer's normalised table."""
     path = Path(path)
     staged, fmt = stage_and_read(scope, path, fmt)
     try:
@@ -134,6 +141,7 @@ def import_run(
         kind = "pairwise" if has_a else "single"
         score_columns: dict[str, str] = {}
         label_columns: dict[str, str] = {}
+        reason_columns: dict[str, str] = {}
         metadata_columns: list[str] = []
         for column in cols:
             if column.startswith("score:"):
@@ -145,6 +153,11 @@ def import_run(
                 scorer = column[len("label:") :].strip()
                 _check_scorer_name(path, column, scorer)
                 label_columns[scorer] = column
+            elif column.startswith("reason:"):
+                # the judge's reasoning / raw output, kept with its verdict (judge data)
+                scorer = column[len("reason:") :].strip()
+                _check_scorer_name(path, column, scorer)
+                reason_columns[scorer] = column
             elif column not in KNOWN_COLUMNS and column not in ("_trace_id",):
                 metadata_columns.append(column)
         if "latency_ms" in cols:
@@ -157,9 +170,10 @@ def import_run(
                 staged,
                 name=run_name,
                 kind=kind,
-                source=path.name,
+                source=source or path.name,
                 score_columns=score_columns,
                 label_columns=label_columns,
+                reason_columns=reason_columns,
                 metadata_columns=metadata_columns,
             )
         return ImportResult(
@@ -167,7 +181,7 @@ def import_run(
             name=run_name,
             kind=kind,
             cases=staged.rows,
-            scorers=sorted(set(score_columns) | set(label_columns)),
+            scorers=sorted(set(score_columns) | set(label_columns) | set(reason_columns)),
         )
     finally:
         sql.drop_staged(scope, staged)

@@ -26,6 +26,7 @@ CASES = {
     "orgs create": None,
     "orgs list": None,
     "serve": None,
+    "formats": None,  # lists the importers; touches no data
     "demo": None,
     "export": (lambda b, tmp: ["annotations", "--run", b["run_id"]], True),
     "align": (lambda b, tmp: ["--run", b["run_id"], "--judge", "llm_judge"], True),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,6 +13,15 @@ from evalguard_core.api.errors import error_body, install_error_handlers
 from evalguard_core.api.routes import ROUTERS
 from evalguard_core.config import settings
 from evalguard_core.store import Store
+
+# File uploads stream to disk under their own, larger limit (EVALGUARD_MAX_UPLOAD_BYTES),
+# enforced by the route itself as the body arrives.
+_UPLOAD_PATH = re.compile(r"/v1/runs(/[^/]+/labels)?/?$")
+
+
+def is_upload(scope: Scope) -> bool:
+    """Whether a request is one of the file-upload routes."""
+    return scope.get("method") == "POST" and bool(_UPLOAD_PATH.search(scope.get("path", "")))
 
 
 class BodySizeLimit:
@@ -23,7 +34,7 @@ class BodySizeLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
-        if scope["type"] != "http":
+        if scope["type"] != "http" or is_upload(scope):
             await self.app(scope, receive, send)
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
@@ -91,6 +102,7 @@ def create_api(
     *,
     rate_limit: str | None = None,
     max_body_bytes: int | None = None,
+    max_upload_bytes: int | None = None,
 ) -> FastAPI:
     """Build the API over `store` (served under /api by server.py)."""
     api = FastAPI(
@@ -103,6 +115,7 @@ def create_api(
         redoc_url=None,
     )
     api.state.store = store
+    api.state.max_upload_bytes = max_upload_bytes or settings().max_upload_bytes
     api.state.rate_limiter = RateLimiter(rate_limit or settings().rate_limit)
     install_error_handlers(api)
 

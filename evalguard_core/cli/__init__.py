@@ -10,8 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import httpx
+
 from evalguard_core import __version__
-from evalguard_core.cli import common
+from evalguard_core.cli import common, remote
 from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError
 
@@ -43,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvalGuardError as exc:
         print(f"evalguard: error: {exc.message}", file=sys.stderr)
         return 2
+    except httpx.TransportError as exc:  # remote mode: the server cannot be reached
+        url = getattr(args, "url", None) or "the server"
+        print(f"evalguard: error: cannot reach {url}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("evalguard: interrupted", file=sys.stderr)
         return 130
@@ -57,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         common.close_store()
+        remote.close_clients()
     return int(code or 0)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from evalguard_core import reports
 from evalguard_core.cli.common import add_common, open_scope
+from evalguard_core.cli.remote import add_remote, client
 from evalguard_core.textlist import split_list
 
 
@@ -45,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
     p.add_argument("--html", metavar="FILE", help="also write the report as HTML")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_align)
 
 
@@ -93,26 +95,44 @@ def text_report(report: dict[str, Any]) -> str:
 def cmd_align(args: argparse.Namespace) -> int:
     """Print the report; exit 1 when a --fail-under threshold fails."""
     order = split_list(args.label_order)
-    report = reports.build_report(
-        open_scope(args),
-        run_id=args.run,
-        judge=args.judge,
-        queue_id=args.queue,
-        task_id=args.task,
-        reference=args.reference,
-        label_order=order,
-        n_boot=args.n_boot,
-        seed=args.seed,
-    )
+    eg = client(args)
     passed, reasons = True, list[str]()
-    if args.fail_under:
-        passed, reasons = reports.gate_report(report, args.fail_under, on=args.on)
-        report["gate"] = {
-            "passed": passed,
-            "reasons": reasons,
-            "on": args.on,
-            "thresholds": args.fail_under,
-        }
+    if eg is not None:
+        # The server computes the report and the gate with the same code.
+        report = eg.alignment(
+            args.run,
+            args.judge,
+            queue_id=args.queue,
+            task_id=args.task,
+            reference=args.reference,
+            label_order=args.label_order,
+            n_boot=args.n_boot,
+            seed=args.seed,
+            fail_under=args.fail_under or None,
+            on=args.on,
+        )
+        if args.fail_under:
+            passed, reasons = report["gate"]["passed"], report["gate"]["reasons"]
+    else:
+        report = reports.build_report(
+            open_scope(args),
+            run_id=args.run,
+            judge=args.judge,
+            queue_id=args.queue,
+            task_id=args.task,
+            reference=args.reference,
+            label_order=order,
+            n_boot=args.n_boot,
+            seed=args.seed,
+        )
+        if args.fail_under:
+            passed, reasons = reports.gate_report(report, args.fail_under, on=args.on)
+            report["gate"] = {
+                "passed": passed,
+                "reasons": reasons,
+                "on": args.on,
+                "thresholds": args.fail_under,
+            }
     if args.markdown:
         Path(args.markdown).write_text(reports.to_markdown(report), encoding="utf-8")
     if args.html:
