@@ -15,6 +15,7 @@ DEFAULT_PORT = 8501
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_RATE_LIMIT = "6000/minute"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_AUTH_FAIL_LIMIT = "20/minute"
 _FALSE = ("0", "false", "no", "off")
 
 
@@ -37,6 +38,25 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("EVALGUARD_RATE_LIMIT", DEFAULT_RATE_LIMIT, "API rate limit per key"),
     Variable("EVALGUARD_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES), "largest API request body"),
     Variable("EVALGUARD_DEBUG", "", "1: CLI errors print the full traceback"),
+    Variable(
+        "EVALGUARD_SECRET",
+        "",
+        "key that signs UI session cookies (default: one generated once and kept in the store)",
+    ),
+    Variable("EVALGUARD_SESSION_HOURS", "12", "how long a UI sign-in lasts"),
+    Variable(
+        "EVALGUARD_AUTH_FAIL_LIMIT",
+        DEFAULT_AUTH_FAIL_LIMIT,
+        "failed sign-ins/API authentications allowed per client address",
+    ),
+    Variable(
+        "EVALGUARD_HEADER_TIMEOUT", "10", "seconds a connection may take to send request headers"
+    ),
+    Variable(
+        "EVALGUARD_INSECURE_NO_AUTH",
+        "",
+        "1: serve a store without keys on a non-loopback address (everyone is admin)",
+    ),
 )
 
 
@@ -52,6 +72,16 @@ class Settings:
     rate_limit: str
     max_body_bytes: int
     debug: bool
+    secret: str | None
+    session_hours: float
+    auth_fail_limit: str
+    header_timeout: float
+    insecure_no_auth: bool
+
+
+def _flag(name: str) -> bool:
+    """A boolean variable: anything but empty, 0, false, no, off is on."""
+    return _get(name).strip().lower() not in ("", *_FALSE)
 
 
 def _get(name: str) -> str:
@@ -70,7 +100,12 @@ def settings() -> Settings:
         host=_get("EVALGUARD_HOST"),
         rate_limit=_get("EVALGUARD_RATE_LIMIT"),
         max_body_bytes=int(_get("EVALGUARD_MAX_BODY_BYTES")),
-        debug=_get("EVALGUARD_DEBUG").strip().lower() not in ("", *_FALSE),
+        debug=_flag("EVALGUARD_DEBUG"),
+        secret=_get("EVALGUARD_SECRET") or None,
+        session_hours=float(_get("EVALGUARD_SESSION_HOURS")),
+        auth_fail_limit=_get("EVALGUARD_AUTH_FAIL_LIMIT"),
+        header_timeout=float(_get("EVALGUARD_HEADER_TIMEOUT")),
+        insecure_no_auth=_flag("EVALGUARD_INSECURE_NO_AUTH"),
     )
 
 

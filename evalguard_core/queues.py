@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import threading
 import uuid
 from collections.abc import Iterator
@@ -22,6 +24,20 @@ PAIRWISE_LABELS = ["A", "B", "tie"]
 DEFAULT_LEASE_SECONDS = 900
 # Trace ids are DuckDB BIGINTs: a larger number cannot name a case (and must not reach SQL).
 MAX_TRACE_ID = 2**63 - 1
+
+
+def finite_number(value: object, field: str) -> float:
+    """`value` as a finite float, or ValidationError naming `field` (no bools, text, NaN, inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError(f"{field} must be a finite number", details={"field": field})
+    return float(value)
+
+
+def whole_number(value: object, field: str) -> int:
+    """`value` as an int, or ValidationError naming `field` (no bools, text or fractions)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{field} must be a whole number", details={"field": field})
+    return value
 
 
 def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -52,22 +68,31 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
             details={"field": "label_options"},
         )
     out["label_options"] = options
+    for field in ("score_min", "score_max"):
+        if out.get(field) is not None:
+            out[field] = finite_number(out[field], field)
     lo, hi = out.get("score_min"), out.get("score_max")
     if lo is not None and hi is not None and lo > hi:
         raise ValidationError("score_min must be <= score_max", details={"field": "score_min"})
-    per_item = out.get("annotations_per_item") or 1
-    if not 1 <= int(per_item) <= 100:
+    per_item = whole_number(out.get("annotations_per_item") or 1, "annotations_per_item")
+    if not 1 <= per_item <= 100:
         raise ValidationError(
             "annotations_per_item must be between 1 and 100",
             details={"field": "annotations_per_item"},
         )
     out["annotations_per_item"] = int(per_item)
-    lease = out.get("lease_seconds") or DEFAULT_LEASE_SECONDS
-    if not 10 <= int(lease) <= 7 * 24 * 3600:
+    lease = whole_number(out.get("lease_seconds") or DEFAULT_LEASE_SECONDS, "lease_seconds")
+    if not 10 <= lease <= 7 * 24 * 3600:
         raise ValidationError(
             "lease_seconds must be between 10 and 604800", details={"field": "lease_seconds"}
         )
     out["lease_seconds"] = int(lease)
+    unclaimed = out.get("allow_unclaimed") or False
+    if not isinstance(unclaimed, bool):
+        raise ValidationError(
+            "allow_unclaimed must be true or false", details={"field": "allow_unclaimed"}
+        )
+    out["allow_unclaimed"] = unclaimed
     return out
 
 
@@ -139,6 +164,7 @@ UPDATABLE = (
     "score_max",
     "annotations_per_item",
     "lease_seconds",
+    "allow_unclaimed",
 )
 
 

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictStr
 
-from evalguard_core.models import InputModel, OutputModel
+from evalguard_core.models import Count, InputModel, Number, OutputModel
 from evalguard_core.models.runs import CaseContent
 
 TargetType = Literal["eval_case", "trace", "pairwise"]
@@ -20,11 +20,16 @@ class QueueCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     target_type: TargetType = "eval_case"
     label_options: list[str] | None = Field(default=None, min_length=1, max_length=50)
-    score_min: float | None = None
-    score_max: float | None = None
+    score_min: Number | None = None
+    score_max: Number | None = None
     instructions: str | None = Field(default=None, max_length=20_000)
-    annotations_per_item: int = Field(default=1, ge=1, le=100)
-    lease_seconds: int = Field(default=900, ge=10, le=604_800)
+    annotations_per_item: Count = Field(default=1, ge=1, le=100)
+    lease_seconds: Count = Field(default=900, ge=10, le=604_800)
+    allow_unclaimed: bool = Field(
+        default=False,
+        strict=True,
+        description="accept labels on items the rater did not claim (while the item has room)",
+    )
 
 
 class QueueUpdate(InputModel):
@@ -32,18 +37,19 @@ class QueueUpdate(InputModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     label_options: list[str] | None = Field(default=None, min_length=1, max_length=50)
-    score_min: float | None = None
-    score_max: float | None = None
+    score_min: Number | None = None
+    score_max: Number | None = None
     instructions: str | None = Field(default=None, max_length=20_000)
-    annotations_per_item: int | None = Field(default=None, ge=1, le=100)
-    lease_seconds: int | None = Field(default=None, ge=10, le=604_800)
+    annotations_per_item: Count | None = Field(default=None, ge=1, le=100)
+    lease_seconds: Count | None = Field(default=None, ge=10, le=604_800)
+    allow_unclaimed: bool | None = Field(default=None, strict=True)
 
 
 class ItemsAdd(InputModel):
     """`POST /api/v1/annotations/queues/items` (admin)."""
 
     queue_id: UUID
-    target_ids: list[str | int] = Field(
+    target_ids: list[StrictStr | Count] = Field(
         min_length=1,
         max_length=10_000,
         description="`<run_id>:<case_id>` or numeric trace ids (pairwise: cases of pairwise runs)",
@@ -60,7 +66,7 @@ class LeaseRequest(InputModel):
     """Release or heartbeat a lease; admins may name another rater's lease to release."""
 
     queue_id: UUID
-    item_id: int = Field(ge=1)
+    item_id: Count = Field(ge=1, le=2**63 - 1)
     annotator: str | None = Field(
         default=None,
         min_length=1,
@@ -73,15 +79,15 @@ class HeartbeatRequest(InputModel):
     """`POST /api/v1/annotations/queue/heartbeat`."""
 
     queue_id: UUID
-    item_id: int = Field(ge=1)
+    item_id: Count = Field(ge=1, le=2**63 - 1)
 
 
 class AnnotationCreate(InputModel):
     """`POST /api/v1/annotations`: exactly these fields; anything else is a 400."""
 
-    target_id: str | int = Field(description="`<run_id>:<case_id>` or a numeric trace id")
+    target_id: StrictStr | Count = Field(description="`<run_id>:<case_id>` or a numeric trace id")
     target_type: TargetType
-    score: float | None = Field(default=None, allow_inf_nan=False)
+    score: Number | None = None
     label: str | None = Field(default=None, min_length=1, max_length=200)
     comment: str | None = Field(default=None, max_length=10_000)
     queue_id: UUID | None = None
@@ -117,6 +123,7 @@ class QueuePublic(OutputModel):
     instructions: str | None = None
     annotations_per_item: int
     lease_seconds: int
+    allow_unclaimed: bool = False
     created_by: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -10,14 +10,14 @@ from datetime import datetime
 
 from pydantic import Field
 
-from evalguard_core.models import InputModel, OutputModel
+from evalguard_core.models import Count, InputModel, OutputModel
 
 
 class TaskCreate(InputModel):
     """`POST /api/annotations/tasks`; `labelOptions` defaults to pass/fail."""
 
     name: str = Field(min_length=1, max_length=200)
-    trace_ids: list[int] = Field(
+    trace_ids: list[Count] = Field(
         alias="traceIds", min_length=1, max_length=10_000, description="numeric trace ids"
     )
     instructions: str | None = Field(default=None, max_length=20_000)
