@@ -1,4 +1,9 @@
-"""EvalGuard's Streamlit entry point: sidebar (who am I, which store) and navigation by role."""
+"""EvalGuard's Streamlit entry point: sidebar (who am I, which store) and navigation by role.
+
+st.navigation is called on every run (also when nobody is signed in), so Streamlit never falls
+back to serving the files of pages/ by themselves. The sidebar is drawn after the page ran, so
+it shows the state the page left (a first key just created, a sign-out) at once.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 
 import streamlit as st
 
+from evalguard_core.auth import Actor
 from evalguard_core.errors import EvalGuardError
 from evalguard_ui import session
 
@@ -26,23 +32,40 @@ PAGES = [
 ]
 
 
+def signed_out() -> None:
+    """The only page for a browser without a live session: a link to the sign-in form."""
+    st.title("EvalGuard")
+    st.info("Your session ended (signed out, expired or the key was revoked).")
+    sign_in_link()
+
+
+def sign_in_link() -> None:
+    """A same-tab link to the sign-in form (Streamlit opens plain links in a new tab)."""
+    st.markdown(
+        f'<a href="{session.sign_in_url()}" target="_self">Sign in with an API key</a>',
+        unsafe_allow_html=True,
+    )
+
+
+def allowed(who: Actor | None) -> list[tuple[str, str, str, str]]:
+    """The pages the actor's role may open."""
+    return [p for p in PAGES if who is not None and who.can(p[3])]
+
+
 def sidebar() -> None:
-    """Who is signed in, which store, and the sign-in form when keys exist."""
+    """Links, who is signed in and which store, drawn from the state after the page ran."""
+    who = session.actor()
     with st.sidebar:
-        path = session.store().path
-        st.caption(f"Store: `{path.name}`", help=f"DuckDB file: {path.resolve()}")
-        who = session.actor()
+        for path, title, icon, _ in allowed(who):
+            st.page_link(path, label=title, icon=icon)
         if who is None:
             st.subheader("Sign in")
-            with st.form("sign_in"):
-                key = st.text_input("API key", type="password", help="from `evalguard keys create`")
-                if st.form_submit_button("Sign in"):
-                    try:
-                        session.sign_in(key)
-                        st.rerun()
-                    except EvalGuardError as exc:
-                        st.error(exc.message)
-        elif who.key_id is None:
+            sign_in_link()
+            return
+        path = session.store().path
+        if who.can("admin"):  # the file's location is for admins, not every visitor
+            st.caption(f"Store: `{path.name}`", help=f"DuckDB file: {path.resolve()}")
+        if who.key_id is None:
             st.info(
                 "Local single-user mode: no API keys exist, so everyone here is **local (admin)**. "
                 "Create a key with `evalguard keys create --name NAME --role admin` to turn "
@@ -50,24 +73,18 @@ def sidebar() -> None:
             )
         else:
             st.success(f"Signed in as **{who.name}** ({who.role}) · org **{who.org_name}**")
-            if st.button("Sign out"):
-                session.sign_out()
-                st.rerun()
+            st.button("Sign out", on_click=session.sign_out)
 
 
-sidebar()
 who = session.actor()
 pages = [
     st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
-    for path, title, icon, role in PAGES
-    if who is not None and who.can(role)
+    for path, title, icon, role in allowed(who)
 ]
 if not pages:
-    st.title("EvalGuard")
-    st.info("Sign in with an API key in the sidebar to continue.")
-    st.stop()
+    pages = [st.Page(signed_out, title="Sign in", url_path="sign-in", default=True)]
 try:
-    st.navigation(pages).run()
+    st.navigation(pages, position="hidden").run()
 except EvalGuardError as exc:  # a domain error a page did not catch: still a readable message
     st.error(exc.message)
 except Exception as exc:  # never a traceback in the UI; the server log keeps the details
@@ -76,3 +93,5 @@ except Exception as exc:  # never a traceback in the UI; the server log keeps th
         f"Something went wrong on this page ({type(exc).__name__}: {exc}). "
         "Reload to try again; the details are in the server log."
     )
+finally:
+    sidebar()

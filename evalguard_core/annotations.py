@@ -14,9 +14,9 @@ from evalguard_core.claims import MAX_ATTEMPTS, backoff, item_status, rater_lock
 from evalguard_core.errors import ConflictError, ValidationError
 from evalguard_core.queues import (
     PAIRWISE_LABELS,
-    finite_number,
     TARGET_TYPES,
     canonical_target_id,
+    finite_number,
     parse_trace_id,
     require_queue,
     resolve_targets,

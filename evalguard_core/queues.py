@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 import threading
 import uuid
 from collections.abc import Iterator

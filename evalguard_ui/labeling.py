@@ -21,12 +21,15 @@ LEASE_MESSAGES = {
         "Your lease on item {item_id} had run out before you submitted, but nobody else took "
         "the item: your label **{label}** is saved.",
     ),
-    "taken": (
-        "warning",
-        "Your lease on item {item_id} had run out and another rater took the item meanwhile. "
-        "Your label **{label}** is saved anyway (the item may end with one label more than "
-        "asked); nothing was lost.",
-    ),
+}
+# What the rater is told when the queue refused a label (409 reason codes, issue #14 item 7).
+REFUSAL_MESSAGES = {
+    "lease_expired": "Your lease on item {item_id} ran out before you submitted, so the label "
+    "was not saved (a queue item takes labels only from the rater holding it). Here is the "
+    "next item for you.",
+    "held_by_other": "Another rater holds item {item_id} now; your label was not saved.",
+    "item_full": "Item {item_id} already has all its labels; your label was not saved.",
+    "not_claimed": "You no longer hold item {item_id}; your label was not saved.",
 }
 SIDE_TITLES = {"left": "Response 1 (left)", "right": "Response 2 (right)"}
 SIDE_BUTTONS = {"left": "Left is better", "right": "Right is better", "tie": "Tie"}
@@ -191,6 +194,13 @@ def focus(label: str | None, token: str) -> None:
 """,
         unsafe_allow_javascript=True,
     )
+
+
+def flash_after_refusal(details: object, item_id: int) -> tuple[str, str] | None:
+    """(kind, message) when the queue refused a label for a lease reason, else None."""
+    reason = details.get("reason") if isinstance(details, dict) else None
+    text = REFUSAL_MESSAGES.get(str(reason))
+    return ("warning", text.format(item_id=item_id)) if text else None
 
 
 def flash_after_label(result: dict[str, Any], label: str | None) -> tuple[str, str] | None:

@@ -117,8 +117,13 @@ def _save(label: str | None) -> None:
             shown_order=order,
         )
     except EvalGuardError as exc:
-        session.show_error(exc)
-        return
+        refused = labeling.flash_after_refusal(exc.details, item["item_id"])
+        if refused is None:
+            session.show_error(exc)
+            return
+        st.session_state[FLASH] = refused
+        st.session_state.pop(current_key, None)
+        st.rerun()
     message = labeling.flash_after_label(result, label)
     if message:
         st.session_state[FLASH] = message

@@ -9,6 +9,7 @@ from evalguard_core import __version__
 from evalguard_core.api.deps import RateLimiter
 from evalguard_core.api.errors import error_body, install_error_handlers
 from evalguard_core.api.routes import ROUTERS
+from evalguard_core.api.web import FailedAuthLimiter, SecurityHeaders
 from evalguard_core.config import settings
 from evalguard_core.store import Store
 
@@ -91,6 +92,7 @@ def create_api(
     *,
     rate_limit: str | None = None,
     max_body_bytes: int | None = None,
+    auth_fail_limit: str | None = None,
 ) -> FastAPI:
     """Build the API over `store` (served under /api by server.py)."""
     api = FastAPI(
@@ -104,6 +106,7 @@ def create_api(
     )
     api.state.store = store
     api.state.rate_limiter = RateLimiter(rate_limit or settings().rate_limit)
+    api.state.auth_limiter = FailedAuthLimiter(auth_fail_limit)
     install_error_handlers(api)
 
     @api.get("/health", tags=["meta"], summary="Liveness")
@@ -115,6 +118,7 @@ def create_api(
         api.include_router(router)
     limit = max_body_bytes or settings().max_body_bytes
     api.add_middleware(BodySizeLimit, max_bytes=limit)
+    api.add_middleware(SecurityHeaders)
     _document_400_not_422(api)
     return api
 

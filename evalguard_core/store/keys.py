@@ -59,8 +59,8 @@ def list_keys(scope: Scope) -> list[dict[str, Any]]:
 def revoke_key(scope: Scope, key_id: str) -> bool:
     """Revoke a key of the organization; False when there is no such live key."""
     row = scope.db.fetchone(
-        "UPDATE api_keys SET revoked_at = ?, live_name = NULL WHERE org_id = ? AND CAST(key_id AS VARCHAR) = ? "
-        "AND revoked_at IS NULL RETURNING key_id",
+        "UPDATE api_keys SET revoked_at = ?, live_name = NULL WHERE org_id = ? "
+        "AND CAST(key_id AS VARCHAR) = ? AND revoked_at IS NULL RETURNING key_id",
         [scope.now(), scope.org_id, key_id],
     )
     return row is not None
