@@ -1,8 +1,8 @@
 """EvalGuard's Streamlit entry point: sidebar (who am I, which store) and navigation by role.
 
 st.navigation is called on every run (also when nobody is signed in), so Streamlit never falls
-back to serving the files of pages/ by themselves. The sidebar is drawn after the page ran, so
-it shows the state the page left (a first key just created, a sign-out) at once.
+back to serving the files of pages/ by themselves. State changes the sidebar shows (sign-out,
+the first key) happen in widget callbacks, which run before this script, so it is current.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from evalguard_ui import session
 
 log = logging.getLogger("evalguard.ui")
 
-st.set_page_config(page_title="EvalGuard", page_icon=":material/fact_check:", layout="wide")
+# No page_icon: Streamlit fetches a material favicon from fonts.gstatic.com (another origin).
+st.set_page_config(page_title="EvalGuard", layout="wide")
 
 PAGES = [
     # (file, title, icon, minimum role)
@@ -35,7 +36,15 @@ PAGES = [
 def signed_out() -> None:
     """The only page for a browser without a live session: a link to the sign-in form."""
     st.title("EvalGuard")
-    st.info("Your session ended (signed out, expired or the key was revoked).")
+    created = st.session_state.pop(session.CREATED_KEY, None)
+    if created:  # the first key was just created on the Keys page: sign-in is on from now
+        st.success(
+            f"Key for **{created['name']}** ({created['role']}). Copy it now: it is shown only "
+            "once. This was the first key, so sign-in is now on: sign in with it."
+        )
+        st.code(created["key"], language=None)
+    else:
+        st.info("Sign in to continue (your session ended, expired or was never started).")
     sign_in_link()
 
 
@@ -52,12 +61,11 @@ def allowed(who: Actor | None) -> list[tuple[str, str, str, str]]:
     return [p for p in PAGES if who is not None and who.can(p[3])]
 
 
-def sidebar() -> None:
-    """Links, who is signed in and which store, drawn from the state after the page ran."""
-    who = session.actor()
+def sidebar(who: Actor | None, links: list) -> None:
+    """Links to the pages the role may open, who is signed in and which store."""
     with st.sidebar:
-        for path, title, icon, _ in allowed(who):
-            st.page_link(path, label=title, icon=icon)
+        for page in links:
+            st.page_link(page)
         if who is None:
             st.subheader("Sign in")
             sign_in_link()
@@ -83,8 +91,11 @@ pages = [
 ]
 if not pages:
     pages = [st.Page(signed_out, title="Sign in", url_path="sign-in", default=True)]
+# Our own links instead of Streamlit's menu: st.page_link needs the pages registered first.
+navigation = st.navigation(pages, position="hidden")
+sidebar(who, pages if who is not None else [])
 try:
-    st.navigation(pages, position="hidden").run()
+    navigation.run()
 except EvalGuardError as exc:  # a domain error a page did not catch: still a readable message
     st.error(exc.message)
 except Exception as exc:  # never a traceback in the UI; the server log keeps the details
@@ -93,5 +104,3 @@ except Exception as exc:  # never a traceback in the UI; the server log keeps th
         f"Something went wrong on this page ({type(exc).__name__}: {exc}). "
         "Reload to try again; the details are in the server log."
     )
-finally:
-    sidebar()

@@ -44,6 +44,20 @@ def install_header_timeout(seconds: float) -> None:
     starlette_server._get_uvicorn_config_kwargs = with_timeout
 
 
+def disable_pages_directory() -> None:
+    """Never run a file of pages/ by itself (Streamlit's multipage v1).
+
+    Streamlit decides per process whether the app "uses the pages directory" from the mere
+    existence of pages/, until some session calls st.navigation. Until then a first visit to a
+    deep link such as /label ran pages/label.py without app.py: no sign-in check, no sidebar,
+    the page files listed by name. app.py always calls st.navigation, so v1 is never wanted.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
+disable_pages_directory()
 store = open_server_store()
 try:
     # Without keys everyone is admin: that mode is served on loopback only.

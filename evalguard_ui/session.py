@@ -11,6 +11,7 @@ from evalguard_core.serving import open_server_store
 from evalguard_core.store import Scope, Store
 
 _ACTOR_KEY = "eg_actor"
+CREATED_KEY = "eg_created_key"  # a key just created, shown once on the next run
 
 
 def store() -> Store:
