@@ -37,6 +37,11 @@ class Actor:
     org_name: str = "default"
     key_id: str | None = None
 
+    @property
+    def blind(self) -> bool:
+        """Raters label blind: an annotator never receives judge verdicts or others' labels."""
+        return self.role == "annotator"
+
     def can(self, role: str) -> bool:
         """Whether this actor's role is at least `role`."""
         return _RANK[self.role] >= _RANK[role]
@@ -48,6 +53,15 @@ class Actor:
                 f"this needs the {role} role; the key {self.name!r} is {self.role}",
                 details={"required_role": role, "role": self.role},
             )
+
+
+def require_sighted(actor: Actor | None, what: str) -> None:
+    """PermissionDeniedError when a blind rater asks for judge verdicts or others' labels."""
+    if actor is not None and actor.blind:
+        raise PermissionDeniedError(
+            f"raters label blind: the annotator role cannot see {what}",
+            details={"reason": "blind_rater", "role": actor.role},
+        )
 
 
 LOCAL_ACTOR = Actor(name="local", role="admin", org_id=DEFAULT_ORG_ID)

@@ -262,10 +262,18 @@ def _require_task(scope: Scope, task_id: str) -> dict[str, Any]:
     return row
 
 
-def get_task(scope: Scope, task_id: str) -> dict[str, Any]:
-    """A task with its items in order, each with its label and the trace's content."""
+def get_task(scope: Scope, task_id: str, *, blind_for: str | None = None) -> dict[str, Any]:
+    """A task with its items in order, each with its label and the trace's content.
+
+    `blind_for` (an annotator's name): other raters' labels and notes are withheld; the item
+    still shows when and by whom it was labelled, so nobody labels it twice.
+    """
     task = _public_task(_require_task(scope, task_id))
     task["items"] = [_public_item(row) for row in sql.list_items(scope, task["id"])]
+    if blind_for is not None:
+        for item in task["items"]:
+            if item["labeledBy"] not in (None, blind_for):
+                item["label"] = item["notes"] = None
     return task
 
 

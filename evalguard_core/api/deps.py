@@ -18,6 +18,9 @@ from evalguard_core.errors import AuthenticationError, RateLimitedError
 from evalguard_core.models import ErrorResponse
 from evalguard_core.store import Scope, Store
 
+# Paging bounds: a larger offset is a 400, never an overflow in the database (a 500).
+MAX_OFFSET = 1_000_000_000
+
 bearer = HTTPBearer(auto_error=False, description="An API key from `evalguard keys create`.")
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
