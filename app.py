@@ -56,9 +56,17 @@ def sign_in_link() -> None:
     )
 
 
+# Pages about the judge's verdicts and other raters' labels: raters label blind.
+SIGHTED_ONLY = {"pages/alignment.py"}
+
+
 def allowed(who: Actor | None) -> list[tuple[str, str, str, str]]:
-    """The pages the actor's role may open."""
-    return [p for p in PAGES if who is not None and who.can(p[3])]
+    """The pages the actor's role may open (blind raters never get the sighted-only ones)."""
+    return [
+        p
+        for p in PAGES
+        if who is not None and who.can(p[3]) and not (who.blind and p[0] in SIGHTED_ONLY)
+    ]
 
 
 def sidebar(who: Actor | None, links: list) -> None:

@@ -282,7 +282,7 @@ def next_unlabelled(task: dict[str, Any], after: str | None = None) -> dict[str,
     items = task.get("items") or []
     start = next((i + 1 for i, it in enumerate(items) if it["id"] == after), 0)
     for item in items[start:] + items[:start]:
-        if item["label"] is None and item["id"] != after:
+        if item["label"] is None and item.get("labeledAt") is None and item["id"] != after:
             return item
     return None
 

@@ -84,6 +84,24 @@ def require_role(role: str) -> Actor:
     return who
 
 
+def blind_name() -> str | None:
+    """The signed-in rater's name when it labels blind (annotator), else None."""
+    who = actor()
+    return who.name if who is not None and who.blind else None
+
+
+def require_sighted() -> Actor:
+    """Stop the page for a blind rater (annotator): it shows judge verdicts or others' labels."""
+    who = require_role("viewer")
+    if who.blind:
+        st.warning(
+            "Raters label blind: this page shows the judge's verdicts and other raters' labels, "
+            "so it is not available to the annotator role."
+        )
+        st.stop()
+    return who
+
+
 def show_error(exc: EvalGuardError) -> None:
     """Show a domain error as a readable message, never a traceback."""
     st.error(exc.message)

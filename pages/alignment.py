@@ -14,7 +14,7 @@ from evalguard_ui import session
 from evalguard_ui.widgets import run_label
 
 st.title("Judge alignment")
-session.require_role("viewer")
+session.require_sighted()
 scope = session.scope()
 
 all_runs = runs.list_runs(scope)

@@ -45,7 +45,9 @@ def submit_label(task_id: str, item_id: str, option: str) -> None:
         st.session_state[ERROR] = exc.message
         return
     st.session_state[FLASH] = f"Item {item['position']} labelled **{option}**."
-    nxt = tasks.next_unlabelled(tasks.get_task(scope, task_id), after=item_id)
+    nxt = tasks.next_unlabelled(
+        tasks.get_task(scope, task_id, blind_for=session.blind_name()), after=item_id
+    )
     st.session_state[current_key(task_id)] = nxt["id"] if nxt else None
 
 
@@ -169,7 +171,7 @@ task_id = st.selectbox(
     format_func=lambda i: task_title(all_tasks[task_ids.index(i)]),
 )
 st.session_state[SELECTED] = task_id
-task = tasks.get_task(scope, task_id)
+task = tasks.get_task(scope, task_id, blind_for=session.blind_name())
 items = task["items"]
 by_id = {item["id"]: item for item in items}
 
