@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from evalguard_core.annotations import pairwise_label
+from evalguard_ui.widgets import inert
 
 SHORTCUT_KEYS = [str(i) for i in range(1, 10)]
 # Texts longer than this scroll inside a box, so the label buttons stay near the item.
@@ -51,7 +52,7 @@ def _text_block(title: str, text: str | None, *, raw: bool, key: str) -> None:
         if raw:
             st.code(text, language=None, wrap_lines=True)
         else:
-            st.markdown(text)
+            st.markdown(inert(text))
 
 
 def show_item(item: dict[str, Any], *, shown_order: str | None = None, raw: bool = False) -> None:

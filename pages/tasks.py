@@ -9,7 +9,7 @@ from evalguard_core import runs, tasks
 from evalguard_core.errors import EvalGuardError
 from evalguard_core.runs import CaseFilter
 from evalguard_ui import session
-from evalguard_ui.widgets import run_label, run_safely
+from evalguard_ui.widgets import inert, run_label, run_safely
 
 SELECTED = "tasks_selected"
 FLASH = "tasks_flash"
@@ -180,7 +180,7 @@ st.progress(
     text=f"{task['completedCount']} of {task['itemCount']} items labelled · {task['status']}",
 )
 if task["instructions"]:
-    st.info(task["instructions"])
+    st.info(inert(task["instructions"]))
 
 # -- label -------------------------------------------------------------------------------------
 if FLASH in st.session_state:
