@@ -19,6 +19,7 @@ BENCHMARKS = [
     "pages",
     "server",
     "pg_baseline",
+    "auth_flood",
 ]
 TIMEOUT_SECONDS = 600
 

@@ -14,7 +14,7 @@ from evalguard_core import __version__
 from evalguard_core.api.deps import RateLimiter
 from evalguard_core.api.errors import error_body, install_error_handlers
 from evalguard_core.api.routes import ROUTERS
-from evalguard_core.api.web import FailedAuthLimiter, SecurityHeaders
+from evalguard_core.api.web import FailedAuthGate, FailedAuthLimiter, SecurityHeaders
 from evalguard_core.config import settings
 from evalguard_core.store import Store
 
@@ -124,6 +124,9 @@ def create_api(
     _serve_docs_offline(api)
     limit = max_body_bytes or settings().max_body_bytes
     api.add_middleware(BodySizeLimit, max_bytes=limit)
+    api.add_middleware(
+        FailedAuthGate, limiter=api.state.auth_limiter, store=store
+    )  # before routing
     api.add_middleware(SecurityHeaders)
     _document_400_not_422(api)
     return api

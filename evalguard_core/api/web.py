@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import time
 from urllib.parse import quote, urlsplit
 
@@ -102,6 +103,53 @@ class FailedAuthLimiter:
     def failed(self, address: str) -> None:
         """Count one failed authentication from `address`."""
         self._limiter.hit(self.item, "fail", address)
+
+
+# Over the limit, a refusal waits this long before it is sent: a sleeping coroutine costs the
+# server nothing, and each flooding connection is held to about one request per second.
+TARPIT_SECONDS = 1.0
+
+
+class FailedAuthGate:
+    """Refuse, before routing and before any lookup, requests from an address over the
+    failed-authentication limit unless their key is already known (cached)."""
+
+    def __init__(self, app: ASGIApp, limiter: FailedAuthLimiter, store: Store) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        if scope["type"] == "http" and not scope.get("path", "").endswith(_PUBLIC_API_PATHS):
+            address = client_address(scope)
+            try:
+                self.limiter.check(address)
+            except RateLimitedError as exc:
+                if auth.cached_actor(self.store, _bearer(scope)) is None:
+                    await asyncio.sleep(TARPIT_SECONDS)
+                    retry = str(max(1, int(round(exc.retry_after))))
+                    response = Response(
+                        json.dumps(exc.to_dict()),
+                        status_code=429,
+                        media_type="application/json",
+                        headers={"Retry-After": retry},
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+_PUBLIC_API_PATHS = ("/health", "/openapi.json", "/docs", "/redoc")
+
+
+def _bearer(scope: Scope) -> str | None:
+    """The key of an `Authorization: Bearer` header, if any."""
+    for name, value in scope.get("headers") or []:
+        if name == b"authorization":
+            scheme, _, key = value.decode("latin-1").partition(" ")
+            return key.strip() if scheme.lower() == "bearer" else None
+    return None
 
 
 def client_address(scope: Scope) -> str:
