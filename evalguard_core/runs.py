@@ -201,8 +201,8 @@ def get_run_summary(scope: Scope, run_id: str, *, blind: bool = False) -> dict[s
     `blind` (an annotator asks): scorer names only, no score or verdict distributions.
     """
     run = require_run(scope, run_id)
-    if not blind:
-        run["scorers"] = sql.scorer_summary(scope, run["run_id"])
+    summary = sql.scorer_summary(scope, run["run_id"])
+    run["scorers"] = [s["scorer"] for s in summary] if blind else summary
     run["latency_ms"] = sql.latency_summary(scope, run["run_id"])
     run["human_labels"] = sql.annotation_counts(scope, run["run_id"])
     return run

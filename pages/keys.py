@@ -21,6 +21,9 @@ st.caption(
 def _create() -> None:
     """Create the key before the rerun (a callback), so the sidebar already shows its effect."""
     state = st.session_state
+    current = session.actor()  # re-checked: the admin's own key may have been revoked since
+    if current is None or not current.can("admin"):
+        return
     try:
         state[session.CREATED_KEY] = auth.create_key(
             session.store(),

@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instructions")
     p.add_argument("--per-item", type=int, default=1, help="raters per item (overlap)")
     p.add_argument("--lease-seconds", type=int, default=queues.DEFAULT_LEASE_SECONDS)
+    p.add_argument(
+        "--allow-unclaimed",
+        action="store_true",
+        help="accept labels on items the rater did not claim (while the item has room)",
+    )
     add_common(p)
     p.set_defaults(handler=cmd_create)
     p = qsub.add_parser("list", help="list queues with progress")
@@ -77,6 +82,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         score_min=args.score_min,
         score_max=args.score_max,
         instructions=args.instructions,
+        allow_unclaimed=args.allow_unclaimed,
         annotations_per_item=args.per_item,
         lease_seconds=args.lease_seconds,
     )
