@@ -125,6 +125,7 @@ def test_sign_in_sets_a_signed_httponly_cookie_and_the_guard_keeps_deep_links(ke
         form = c.get(guard.headers["location"])
         assert form.status_code == 200 and 'name="next" value="/label"' in form.text
         assert "frame-ancestors 'none'" in form.headers["content-security-policy"]
+        assert ".duckdb" not in form.text and "pages/" not in form.text  # nothing for strangers
         bad = c.post("/auth/session", data={"key": "eg_nope", "next": "/label"})
         assert bad.status_code == 401 and "not valid" in bad.text
         ok = c.post("/auth/session", data={"key": keys["alice"], "next": "/label"})
