@@ -72,8 +72,8 @@ def allowed(who: Actor | None) -> list[tuple[str, str, str, str]]:
 def sidebar(who: Actor | None, links: list) -> None:
     """Links to the pages the role may open, who is signed in and which store."""
     with st.sidebar:
-        for page in links:
-            st.page_link(page)
+        for page, icon in links:
+            st.page_link(page, icon=icon)
         if who is None:
             st.subheader("Sign in")
             sign_in_link()
@@ -93,15 +93,18 @@ def sidebar(who: Actor | None, links: list) -> None:
 
 
 who = session.actor()
-pages = [
-    st.Page(path, title=title, icon=icon, default=(path == PAGES[0][0]))
-    for path, title, icon, role in allowed(who)
+# No icon on st.Page: Streamlit turns the page's icon into a favicon fetched from
+# fonts.gstatic.com (another origin); the sidebar links carry the icons instead.
+links = [
+    (st.Page(path, title=title, default=(path == PAGES[0][0])), icon)
+    for path, title, icon, _ in allowed(who)
 ]
+pages = [page for page, _ in links]
 if not pages:
     pages = [st.Page(signed_out, title="Sign in", url_path="sign-in", default=True)]
 # Our own links instead of Streamlit's menu: st.page_link needs the pages registered first.
 navigation = st.navigation(pages, position="hidden")
-sidebar(who, pages if who is not None else [])
+sidebar(who, links)
 try:
     navigation.run()
 except EvalGuardError as exc:  # a domain error a page did not catch: still a readable message
