@@ -61,7 +61,9 @@ def emit(result: dict[str, Any]) -> None:
 
 
 @contextmanager
-def server_process(script: Path, db: Path, *args: str) -> Iterator[tuple[str, Any]]:
+def server_process(
+    script: Path, db: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, Any]]:
     """Run a server script (server.py or a bench one) in its own process on a free loopback
     port over `db`, demo off and rate limit out of the way; yields (base URL, process)."""
     import httpx
@@ -69,6 +71,7 @@ def server_process(script: Path, db: Path, *args: str) -> Iterator[tuple[str, An
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    extra_env = env
     env = dict(
         os.environ,
         EVALGUARD_DB=str(db),
@@ -77,6 +80,7 @@ def server_process(script: Path, db: Path, *args: str) -> Iterator[tuple[str, An
         EVALGUARD_DEMO="0",
         EVALGUARD_RATE_LIMIT="100000000/minute",
     )
+    env.update(extra_env or {})
     proc = subprocess.Popen(
         [sys.executable, str(script), *args],
         cwd=ROOT,

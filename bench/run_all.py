@@ -20,6 +20,7 @@ BENCHMARKS = [
     "pages",
     "server",
     "pg_baseline",
+    "auth_flood",
 ]
 TIMEOUT_SECONDS = 600
 

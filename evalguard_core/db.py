@@ -5,6 +5,7 @@ This module and `evalguard_core.store` are the only places that import duckdb.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,49 @@ from evalguard_core.errors import StoreError
 
 # Raised by DuckDB when two transactions touch the same row; callers retry on it.
 TransactionConflict = duckdb.TransactionException
+# Raised when a write breaks a UNIQUE/PRIMARY KEY constraint.
+ConstraintViolation = duckdb.ConstraintException
+
+log = logging.getLogger("evalguard.store")
+
+# DuckDB reports a write-write conflict as a TransactionException saying "Conflict"; any other
+# TransactionException (e.g. "Failed to commit: ... No space left on device") or I/O error is
+# the storage failing, which must surface as 503, never as a retryable claim conflict.
+_STORAGE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """Whether a DuckDB error is a transaction conflict (retry) rather than a storage failure."""
+    return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Turn storage failures (full disk, I/O, invalidated database) into a logged StoreError."""
+    try:
+        yield
+    except duckdb.TransactionException as exc:
+        if _is_conflict(exc):
+            raise
+        raise _storage_failure(path, exc) from exc
+    except _STORAGE_ERRORS as exc:
+        raise _storage_failure(path, exc) from exc
+    except duckdb.Error as exc:
+        if "invalidated" in str(exc):
+            raise _storage_failure(path, exc) from exc
+        raise
+
+
+def _storage_failure(path: Path, exc: BaseException) -> StoreError:
+    """Log the cause once and give the error every surface reports (API: 503)."""
+    log.error("storage failure on %s: %s: %s", path, type(exc).__name__, exc)
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return StoreError(
+        f"the store cannot be written or read ({first}); nothing was saved, check the "
+        "server's disk and log",
+        details={"retryable": False},
+    )
+
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<exe>.+?) \(PID (?P<pid>\d+)\)")
 
@@ -86,7 +130,8 @@ class Database:
             finally:
                 self._local.depth -= 1
             return
-        cur.execute("BEGIN TRANSACTION")
+        with storage_errors(self.path):
+            cur.execute("BEGIN TRANSACTION")
         self._local.depth = 1
         try:
             yield cur
@@ -98,7 +143,8 @@ class Database:
         else:
             self._local.depth = 0
             try:
-                cur.execute("COMMIT")
+                with storage_errors(self.path):
+                    cur.execute("COMMIT")
             except BaseException:
                 with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
@@ -106,9 +152,9 @@ class Database:
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         """Execute one parameterised statement on this thread's cursor."""
-        return (
-            self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
-        )
+        cur = self.cursor()
+        with storage_errors(self.path):
+            return cur.execute(sql, params) if params is not None else cur.execute(sql)
 
     def fetchall(
         self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None

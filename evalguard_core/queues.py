@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,20 @@ DEFAULT_LABELS = ["pass", "fail"]
 PAIRWISE_LABELS = ["A", "B", "tie"]
 DEFAULT_LEASE_SECONDS = bounds.LEASE_SECONDS_DEFAULT
 MAX_TRACE_ID = bounds.MAX_TRACE_ID
+
+
+def finite_number(value: object, field: str) -> float:
+    """`value` as a finite float, or ValidationError naming `field` (no bools, text, NaN, inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError(f"{field} must be a finite number", details={"field": field})
+    return float(value)
+
+
+def whole_number(value: object, field: str) -> int:
+    """`value` as an int, or ValidationError naming `field` (no bools, text or fractions)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{field} must be a whole number", details={"field": field})
+    return value
 
 
 def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -51,25 +66,37 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
             details={"field": "label_options"},
         )
     out["label_options"] = options
+    for field in ("score_min", "score_max"):
+        if out.get(field) is not None:
+            out[field] = finite_number(out[field], field)
     lo, hi = out.get("score_min"), out.get("score_max")
     if lo is not None and hi is not None and lo > hi:
         raise ValidationError("score_min must be <= score_max", details={"field": "score_min"})
-    per_item = out.get("annotations_per_item") or bounds.ANNOTATIONS_PER_ITEM_DEFAULT
-    if not bounds.ANNOTATIONS_PER_ITEM_MIN <= int(per_item) <= bounds.ANNOTATIONS_PER_ITEM_MAX:
+    per_item = whole_number(
+        out.get("annotations_per_item") or bounds.ANNOTATIONS_PER_ITEM_DEFAULT,
+        "annotations_per_item",
+    )
+    if not bounds.ANNOTATIONS_PER_ITEM_MIN <= per_item <= bounds.ANNOTATIONS_PER_ITEM_MAX:
         raise ValidationError(
             f"annotations_per_item must be between {bounds.ANNOTATIONS_PER_ITEM_MIN} and "
             f"{bounds.ANNOTATIONS_PER_ITEM_MAX}",
             details={"field": "annotations_per_item"},
         )
     out["annotations_per_item"] = int(per_item)
-    lease = out.get("lease_seconds") or DEFAULT_LEASE_SECONDS
-    if not bounds.LEASE_SECONDS_MIN <= int(lease) <= bounds.LEASE_SECONDS_MAX:
+    lease = whole_number(out.get("lease_seconds") or DEFAULT_LEASE_SECONDS, "lease_seconds")
+    if not bounds.LEASE_SECONDS_MIN <= lease <= bounds.LEASE_SECONDS_MAX:
         raise ValidationError(
             f"lease_seconds must be between {bounds.LEASE_SECONDS_MIN} and "
             f"{bounds.LEASE_SECONDS_MAX}",
             details={"field": "lease_seconds"},
         )
     out["lease_seconds"] = int(lease)
+    unclaimed = out.get("allow_unclaimed") or False
+    if not isinstance(unclaimed, bool):
+        raise ValidationError(
+            "allow_unclaimed must be true or false", details={"field": "allow_unclaimed"}
+        )
+    out["allow_unclaimed"] = unclaimed
     return out
 
 
@@ -141,6 +168,7 @@ UPDATABLE = (
     "score_max",
     "annotations_per_item",
     "lease_seconds",
+    "allow_unclaimed",
 )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from evalguard_core import files
-from evalguard_core.errors import InputFileError, NotFoundError
+from evalguard_core.errors import InputFileError, NotFoundError, PermissionDeniedError
 from evalguard_core.store import Scope
 from evalguard_core.store import runs as sql
 from evalguard_core.store.runs import CaseFilter
@@ -209,21 +209,46 @@ def require_run(scope: Scope, run_id: str) -> dict[str, Any]:
     return run
 
 
-def get_run_summary(scope: Scope, run_id: str) -> dict[str, Any]:
-    """A run with per-scorer summaries, label distributions, latency and label counts."""
+def get_run_summary(scope: Scope, run_id: str, *, blind: bool = False) -> dict[str, Any]:
+    """A run with per-scorer summaries, label distributions, latency and label counts.
+
+    `blind` (an annotator asks): scorer names only, no score or verdict distributions.
+    """
     run = require_run(scope, run_id)
-    run["scorers"] = sql.scorer_summary(scope, run["run_id"])
+    summary = sql.scorer_summary(scope, run["run_id"])
+    run["scorers"] = [s["scorer"] for s in summary] if blind else summary
     run["latency_ms"] = sql.latency_summary(scope, run["run_id"])
     run["human_labels"] = sql.annotation_counts(scope, run["run_id"])
     return run
 
 
 def list_cases(
-    scope: Scope, run_id: str, f: CaseFilter | None = None, *, limit: int = 50, offset: int = 0
+    scope: Scope,
+    run_id: str,
+    f: CaseFilter | None = None,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    blind: bool = False,
 ) -> dict[str, Any]:
-    """A page of a run's cases, filtered and paged in DuckDB."""
+    """A page of a run's cases, filtered and paged in DuckDB.
+
+    `blind` (an annotator asks): no scores, and no filter on scores or verdicts, which would
+    reveal them just as well.
+    """
     require_run(scope, run_id)
-    cases, total = sql.list_cases(scope, str(run_id), f or CaseFilter(), limit=limit, offset=offset)
+    f = f or CaseFilter()
+    if blind:
+        for field in ("scorer", "score_min", "score_max", "label_scorer", "label"):
+            if getattr(f, field) is not None:
+                raise PermissionDeniedError(
+                    f"raters label blind: the annotator role cannot filter on {field}",
+                    details={"field": field, "reason": "blind_rater"},
+                )
+    cases, total = sql.list_cases(scope, str(run_id), f, limit=limit, offset=offset)
+    if blind:
+        for case in cases:
+            case["scores"] = {}
     return {"cases": cases, "total": total, "limit": limit, "offset": offset}
 
 

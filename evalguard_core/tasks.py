@@ -263,10 +263,18 @@ def _require_task(scope: Scope, task_id: str) -> dict[str, Any]:
     return row
 
 
-def get_task(scope: Scope, task_id: str) -> dict[str, Any]:
-    """A task with its items in order, each with its label and the trace's content."""
+def get_task(scope: Scope, task_id: str, *, blind_for: str | None = None) -> dict[str, Any]:
+    """A task with its items in order, each with its label and the trace's content.
+
+    `blind_for` (an annotator's name): other raters' labels and notes are withheld; the item
+    still shows when and by whom it was labelled, so nobody labels it twice.
+    """
     task = _public_task(_require_task(scope, task_id))
     task["items"] = [_public_item(row) for row in sql.list_items(scope, task["id"])]
+    if blind_for is not None:
+        for item in task["items"]:
+            if item["labeledBy"] not in (None, blind_for):
+                item["label"] = item["notes"] = None
     return task
 
 
@@ -275,7 +283,7 @@ def next_unlabelled(task: dict[str, Any], after: str | None = None) -> dict[str,
     items = task.get("items") or []
     start = next((i + 1 for i, it in enumerate(items) if it["id"] == after), 0)
     for item in items[start:] + items[:start]:
-        if item["label"] is None and item["id"] != after:
+        if item["label"] is None and item.get("labeledAt") is None and item["id"] != after:
             return item
     return None
 

@@ -8,6 +8,7 @@ import evalguard_core.annotations as annotations
 from evalguard_core import claims, queues
 from evalguard_core.errors import ConflictError, EvalGuardError
 from evalguard_ui import labeling, session
+from evalguard_ui.widgets import inert
 
 FLASH = "label_flash"
 
@@ -40,7 +41,7 @@ st.progress(
     text=f"{p['done']} of {p['total']} done, {mine} by you",
 )
 if queue.get("instructions"):
-    st.info(queue["instructions"])
+    st.info(inert(queue["instructions"]))
 
 # The item on screen stays the one labelled, even if its lease runs out while the rater reads
 # (a fresh claim on every rerun would silently move the click to another item).
@@ -116,8 +117,13 @@ def _save(label: str | None) -> None:
             shown_order=order,
         )
     except EvalGuardError as exc:
-        session.show_error(exc)
-        return
+        refused = labeling.flash_after_refusal(exc.details, item["item_id"])
+        if refused is None:
+            session.show_error(exc)
+            return
+        st.session_state[FLASH] = refused
+        st.session_state.pop(current_key, None)
+        st.rerun()
     message = labeling.flash_after_label(result, label)
     if message:
         st.session_state[FLASH] = message

@@ -24,6 +24,10 @@ if who.can("admin"):
         per_item = c1.number_input("Raters per item", min_value=1, max_value=100, value=1)
         lease = c2.number_input("Lease (seconds)", min_value=10, value=900)
         instructions = st.text_area("Instructions for raters")
+        unclaimed = st.checkbox(
+            "Accept labels on items the rater did not claim",
+            help="Off: a label needs the rater's live lease on the item (claim, then label).",
+        )
         if st.form_submit_button("Create queue", type="primary"):
             created = run_safely(
                 lambda: queues.create_queue(
@@ -35,6 +39,7 @@ if who.can("admin"):
                     annotations_per_item=int(per_item),
                     lease_seconds=int(lease),
                     instructions=instructions or None,
+                    allow_unclaimed=unclaimed,
                 )
             )
             if created:

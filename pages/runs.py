@@ -63,7 +63,7 @@ default = (
 run_id = st.selectbox(
     "Run", ids, index=default, format_func=lambda i: run_label(all_runs[ids.index(i)])
 )
-summary = runs.get_run_summary(scope, run_id)
+summary = runs.get_run_summary(scope, run_id, blind=who.blind)
 if "synthetic demo" in summary["name"]:
     st.caption("This is the synthetic demo run: generated data, not real results.")
 
@@ -74,7 +74,8 @@ cols[2].metric("Human labels", f"{summary['human_labels']['annotations']:,}")
 lat = summary["latency_ms"]
 cols[3].metric("Latency p50", f"{lat['p50']:.0f} ms" if lat["n"] else "–")
 
-scorers = summary["scorers"]
+# Raters label blind: no score or verdict charts, filters or columns for the annotator role.
+scorers = [] if who.blind else summary["scorers"]
 numeric = [s["scorer"] for s in scorers if s["n_scores"]]
 labelled = [s for s in scorers if s["labels"]]
 left, right = st.columns(2)
@@ -116,10 +117,12 @@ case_filter = CaseFilter(
     label=None if label == "(any)" else label,
     search=search or None,
 )
-count = runs.list_cases(scope, run_id, case_filter, limit=1)["total"]
+count = runs.list_cases(scope, run_id, case_filter, limit=1, blind=who.blind)["total"]
 pages = max(1, -(-count // PAGE_SIZE))
 page = g3.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1)
-result = runs.list_cases(scope, run_id, case_filter, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+result = runs.list_cases(
+    scope, run_id, case_filter, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, blind=who.blind
+)
 st.caption(f"{result['total']:,} matching cases")
 table = pd.DataFrame(
     [

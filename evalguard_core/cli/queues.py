@@ -29,6 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instructions")
     p.add_argument("--per-item", type=int, default=1, help="raters per item (overlap)")
     p.add_argument("--lease-seconds", type=int, default=queues.DEFAULT_LEASE_SECONDS)
+    p.add_argument(
+        "--allow-unclaimed",
+        action="store_true",
+        help="accept labels on items the rater did not claim (while the item has room)",
+    )
     add_common(p)
     add_remote(p)
     p.set_defaults(handler=cmd_create)
@@ -90,6 +95,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         "instructions": args.instructions,
         "annotations_per_item": args.per_item,
         "lease_seconds": args.lease_seconds,
+        "allow_unclaimed": args.allow_unclaimed,
     }
     eg = client(args)
     if eg is not None:

@@ -18,6 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--no-demo", action="store_true", help="do not seed the demo into a new store")
+    p.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="serve a store without API keys on a non-loopback host (every visitor is admin)",
+    )
     add_common(p, org=False)
     p.set_defaults(handler=cmd_serve)
 
@@ -46,10 +51,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     script = server_script()
     # Fail here with one clear line if another process holds the file. A file that does not
     # exist yet is left for the server to create, so that it seeds the demo run on first start.
+    # Without keys (local single-user mode: everyone is admin) only loopback is served.
+    from evalguard_core.serving import NO_AUTH_BANNER, check_exposure
+
     if Path(args.db).exists():
         from evalguard_core.store import Store
 
-        Store.open(Path(args.db)).close()
+        store = Store.open(Path(args.db))
+        try:
+            banner = check_exposure(store, args.host, insecure_no_auth=args.insecure_no_auth)
+        finally:
+            store.close()
+    else:
+        banner = check_exposure(None, args.host, insecure_no_auth=args.insecure_no_auth)
+    if banner:
+        print(NO_AUTH_BANNER.format(host=args.host), file=sys.stderr, flush=True)
     env = dict(os.environ)
     env.update(
         EVALGUARD_DB=str(Path(args.db).resolve()),
@@ -58,6 +74,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     if args.no_demo:
         env["EVALGUARD_DEMO"] = "0"
+    if args.insecure_no_auth:
+        env["EVALGUARD_INSECURE_NO_AUTH"] = "1"
     print(
         f"EvalGuard on http://{args.host}:{args.port}  (API: /api, docs: /api/docs)",
         file=sys.stderr,

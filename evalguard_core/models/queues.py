@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictStr
 
 from evalguard_core import bounds
-from evalguard_core.models import InputModel, OutputModel
+from evalguard_core.models import Count, InputModel, Number, OutputModel
 from evalguard_core.models.runs import CaseContent
 
 TargetType = Literal["eval_case", "trace", "pairwise"]
@@ -23,18 +23,23 @@ class QueueCreate(InputModel):
     label_options: list[str] | None = Field(
         default=None, min_length=1, max_length=bounds.QUEUE_LABEL_OPTIONS_MAX
     )
-    score_min: float | None = None
-    score_max: float | None = None
+    score_min: Number | None = None
+    score_max: Number | None = None
     instructions: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
-    annotations_per_item: int = Field(
+    annotations_per_item: Count = Field(
         default=bounds.ANNOTATIONS_PER_ITEM_DEFAULT,
         ge=bounds.ANNOTATIONS_PER_ITEM_MIN,
         le=bounds.ANNOTATIONS_PER_ITEM_MAX,
     )
-    lease_seconds: int = Field(
+    lease_seconds: Count = Field(
         default=bounds.LEASE_SECONDS_DEFAULT,
         ge=bounds.LEASE_SECONDS_MIN,
         le=bounds.LEASE_SECONDS_MAX,
+    )
+    allow_unclaimed: bool = Field(
+        default=False,
+        strict=True,
+        description="accept labels on items the rater did not claim (while the item has room)",
     )
 
 
@@ -45,22 +50,23 @@ class QueueUpdate(InputModel):
     label_options: list[str] | None = Field(
         default=None, min_length=1, max_length=bounds.QUEUE_LABEL_OPTIONS_MAX
     )
-    score_min: float | None = None
-    score_max: float | None = None
+    score_min: Number | None = None
+    score_max: Number | None = None
     instructions: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
-    annotations_per_item: int | None = Field(
+    annotations_per_item: Count | None = Field(
         default=None, ge=bounds.ANNOTATIONS_PER_ITEM_MIN, le=bounds.ANNOTATIONS_PER_ITEM_MAX
     )
-    lease_seconds: int | None = Field(
+    lease_seconds: Count | None = Field(
         default=None, ge=bounds.LEASE_SECONDS_MIN, le=bounds.LEASE_SECONDS_MAX
     )
+    allow_unclaimed: bool | None = Field(default=None, strict=True)
 
 
 class ItemsAdd(InputModel):
     """`POST /api/v1/annotations/queues/items` (admin)."""
 
     queue_id: UUID
-    target_ids: list[str | int] = Field(
+    target_ids: list[StrictStr | Count] = Field(
         min_length=1,
         max_length=bounds.TARGETS_PER_CALL_MAX,
         description="`<run_id>:<case_id>` or numeric trace ids (pairwise: cases of pairwise runs)",
@@ -77,7 +83,7 @@ class LeaseRequest(InputModel):
     """Release or heartbeat a lease; admins may name another rater's lease to release."""
 
     queue_id: UUID
-    item_id: int = Field(ge=1)
+    item_id: Count = Field(ge=1, le=2**63 - 1)
     annotator: str | None = Field(
         default=None,
         min_length=1,
@@ -90,15 +96,15 @@ class HeartbeatRequest(InputModel):
     """`POST /api/v1/annotations/queue/heartbeat`."""
 
     queue_id: UUID
-    item_id: int = Field(ge=1)
+    item_id: Count = Field(ge=1, le=2**63 - 1)
 
 
 class AnnotationCreate(InputModel):
     """`POST /api/v1/annotations`: exactly these fields; anything else is a 400."""
 
-    target_id: str | int = Field(description="`<run_id>:<case_id>` or a numeric trace id")
+    target_id: StrictStr | Count = Field(description="`<run_id>:<case_id>` or a numeric trace id")
     target_type: TargetType
-    score: float | None = Field(default=None, allow_inf_nan=False)
+    score: Number | None = None
     label: str | None = Field(default=None, min_length=1, max_length=bounds.LABEL_MAX_CHARS)
     comment: str | None = Field(default=None, max_length=bounds.COMMENT_MAX_CHARS)
     queue_id: UUID | None = None
@@ -134,6 +140,7 @@ class QueuePublic(OutputModel):
     instructions: str | None = None
     annotations_per_item: int
     lease_seconds: int
+    allow_unclaimed: bool = False
     created_by: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -11,14 +11,14 @@ from datetime import datetime
 from pydantic import Field
 
 from evalguard_core import bounds
-from evalguard_core.models import InputModel, OutputModel
+from evalguard_core.models import Count, InputModel, OutputModel
 
 
 class TaskCreate(InputModel):
     """`POST /api/annotations/tasks`; `labelOptions` defaults to pass/fail."""
 
     name: str = Field(min_length=1, max_length=bounds.NAME_MAX_CHARS)
-    trace_ids: list[int] = Field(
+    trace_ids: list[Count] = Field(
         alias="traceIds",
         min_length=1,
         max_length=bounds.TASK_ITEMS_MAX,

@@ -12,8 +12,10 @@ def _arrow(scope: Scope, sql: str, params: list[Any]) -> Any:
     return scope.db.cursor().sql(sql, params=params).to_arrow_table()
 
 
-def annotations_table(scope: Scope, *, run_id: str | None, queue_id: str | None) -> Any:
-    """Every annotation with the rater's identity, optionally for one run or queue."""
+def annotations_table(
+    scope: Scope, *, run_id: str | None, queue_id: str | None, annotator: str | None = None
+) -> Any:
+    """Every annotation with the rater's identity, optionally for one run, queue or rater."""
     return _arrow(
         scope,
         "SELECT CAST(a.annotation_id AS VARCHAR) AS annotation_id, "
@@ -22,8 +24,9 @@ def annotations_table(scope: Scope, *, run_id: str | None, queue_id: str | None)
         "a.annotator, a.label, a.score, a.comment, a.source, a.created_at, a.updated_at "
         "FROM annotations a JOIN cases c ON c.trace_id = a.trace_id AND c.org_id = a.org_id "
         "WHERE a.org_id = ? AND (? IS NULL OR CAST(a.run_id AS VARCHAR) = ?) "
-        "AND (? IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) ORDER BY a.created_at, a.trace_id",
-        [scope.org_id, run_id, run_id, queue_id, queue_id],
+        "AND (? IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) AND (? IS NULL OR a.annotator = ?) "
+        "ORDER BY a.created_at, a.trace_id",
+        [scope.org_id, run_id, run_id, queue_id, queue_id, annotator, annotator],
     )
 
 

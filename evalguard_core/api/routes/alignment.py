@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from evalguard_core import reports
 from evalguard_core.api.deps import ERROR_RESPONSES, ScopeDep, Viewer
+from evalguard_core.auth import require_sighted
 from evalguard_core.models.alignment import AlignmentReport
 from evalguard_core.textlist import split_list
 
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/v1/alignment", tags=["alignment"], responses=ERROR_R
 )
 def alignment_report(
     scope: ScopeDep,
-    _: Viewer,
+    actor: Viewer,
     run_id: str,
     judge: str,
     queue_id: str | None = None,
@@ -35,7 +36,9 @@ def alignment_report(
     fail_under: Annotated[list[str] | None, Query(description="METRIC=VALUE gates")] = None,
     on: Annotated[str, Query(pattern="^(ci_low|point)$")] = "ci_low",
 ) -> dict[str, Any]:
-    """Agreement between a judge scorer and the human labels, every metric with a 95% CI."""
+    """Agreement between a judge scorer and the human labels, every metric with a 95% CI.
+    Not for annotators (403): raters label blind to the judge and to each other."""
+    require_sighted(actor, "the judge's verdicts or other raters' labels")
     order = split_list(label_order)
     report = reports.build_report(
         scope,

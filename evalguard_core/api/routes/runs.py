@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from evalguard_core import importers, labels, runs, uploads
-from evalguard_core.api.deps import ERROR_RESPONSES, Admin, ScopeDep, Viewer
+from evalguard_core.api.deps import ERROR_RESPONSES, MAX_OFFSET, Admin, ScopeDep, Viewer
 from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError, ValidationError
 from evalguard_core.models.runs import CasePage, RunDetail, RunList
@@ -29,18 +29,19 @@ def list_runs(scope: ScopeDep, _: Viewer) -> dict:
 
 
 @router.get("/{run_id}", response_model=RunDetail, summary="Show one run")
-def get_run(run_id: str, scope: ScopeDep, _: Viewer) -> dict:
-    """A run with scorer summaries, label distributions, latency and human-label counts."""
-    return runs.get_run_summary(scope, run_id)
+def get_run(run_id: str, scope: ScopeDep, actor: Viewer) -> dict:
+    """A run with scorer summaries, label distributions, latency and human-label counts
+    (annotators, who label blind, get scorer names only)."""
+    return runs.get_run_summary(scope, run_id, blind=actor.blind)
 
 
 @router.get("/{run_id}/cases", response_model=CasePage, summary="List a run's cases")
 def list_cases(
     run_id: str,
     scope: ScopeDep,
-    _: Viewer,
+    actor: Viewer,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     scorer: str | None = None,
     score_min: float | None = None,
     score_max: float | None = None,
@@ -50,7 +51,8 @@ def list_cases(
     label: str | None = None,
     q: Annotated[str | None, Query(description="text search in case id, input, output")] = None,
 ) -> dict:
-    """A page of cases, filtered by score range, judge label or text, paged in DuckDB."""
+    """A page of cases, filtered by score range, judge label or text, paged in DuckDB.
+    Annotators label blind: no scores in the cases and no score or label filters (403)."""
     f = CaseFilter(
         scorer=scorer,
         score_min=score_min,
@@ -59,7 +61,7 @@ def list_cases(
         label=label,
         search=q,
     )
-    return runs.list_cases(scope, run_id, f, limit=limit, offset=offset)
+    return runs.list_cases(scope, run_id, f, limit=limit, offset=offset, blind=actor.blind)
 
 
 _CHUNK = 1 << 20
