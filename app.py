@@ -29,8 +29,11 @@ PAGES = [
 def sidebar() -> None:
     """Who is signed in, which store, and the sign-in form when keys exist."""
     with st.sidebar:
-        path = session.store().path
-        st.caption(f"Store: `{path.name}`", help=f"DuckDB file: {path.resolve()}")
+        store = session.store()
+        if store.dialect == "duckdb":
+            st.caption(f"Store: `{store.path.name}`", help=f"DuckDB file: {store.path.resolve()}")
+        else:
+            st.caption(f"Store: `{store.location}`", help="PostgreSQL database")
         who = session.actor()
         if who is None:
             st.subheader("Sign in")

@@ -78,3 +78,9 @@ class StoreError(EvalGuardError):
 
     code = "store_unavailable"
     http_status = 503
+
+
+class TransactionConflict(ConflictError):
+    """Two transactions touched the same rows (or a declared uniqueness); callers retry."""
+
+    code = "conflict"

@@ -12,8 +12,8 @@ def human_labels(scope: Scope, run_id: str, *, queue_id: str | None, task_id: st
     return scope.db.fetch_df(
         "SELECT trace_id AS item, annotator AS rater, label, score FROM annotations "
         "WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
-        "AND (? IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
-        "AND (? IS NULL OR CAST(task_id AS VARCHAR) = ?) ORDER BY trace_id, annotator",
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(task_id AS VARCHAR) = ?) ORDER BY trace_id, annotator",
         [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
     )
 
@@ -35,8 +35,8 @@ def judge_labels(
         "SELECT trace_id AS item, label, score FROM scores WHERE org_id = ? "
         "AND CAST(run_id AS VARCHAR) = ? AND scorer = ? AND trace_id IN ("
         "SELECT trace_id FROM annotations WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
-        "AND (? IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
-        "AND (? IS NULL OR CAST(task_id AS VARCHAR) = ?)) ORDER BY trace_id",
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(task_id AS VARCHAR) = ?)) ORDER BY trace_id",
         [scope.org_id, run_id, judge, scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
     )
 
@@ -76,8 +76,8 @@ def disagreements(
         "FROM annotations a JOIN scores s ON s.trace_id = a.trace_id AND s.scorer = ? "
         "AND s.org_id = a.org_id JOIN cases c ON c.trace_id = a.trace_id AND c.org_id = a.org_id "
         "WHERE a.org_id = ? AND CAST(a.run_id AS VARCHAR) = ? "
-        "AND (? IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) "
-        "AND (? IS NULL OR CAST(a.task_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.task_id AS VARCHAR) = ?) "
         "AND a.label IS NOT NULL AND s.label IS NOT NULL AND lower(a.label) <> lower(s.label) "
         "ORDER BY c.trace_id, a.annotator LIMIT ?",
         [judge, scope.org_id, run_id, queue_id, queue_id, task_id, task_id, limit],

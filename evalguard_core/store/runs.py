@@ -7,10 +7,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from evalguard_core.db import Database, DuckDatabase
 from evalguard_core.store import Scope
 
 CORE_TEXT_COLUMNS = ("input", "output", "output_a", "output_b", "expected")
 _NESTED_TYPES = ("STRUCT", "MAP", "JSON", "UNION")
+
+
+def _quantiles(column: str) -> str:
+    """p50/p90/p99 of a column (ordered-set aggregates: the same spelling on both backends)."""
+    return ", ".join(
+        f"percentile_cont({q}) WITHIN GROUP (ORDER BY {column}) AS p{round(q * 100)}"
+        for q in (0.5, 0.9, 0.99)
+    )
 
 
 def decode_metadata(row: dict[str, Any]) -> dict[str, Any]:
@@ -26,11 +35,13 @@ def quote_ident(name: str) -> str:
 
 @dataclass
 class StagedFile:
-    """A file read into a temporary table of this thread's connection."""
+    """A file read into a temporary DuckDB table: in the store itself when the store is
+    DuckDB, else in a private in-memory DuckDB (`db`) that `drop_staged` closes."""
 
     table: str
     columns: dict[str, str]  # name -> DuckDB type
     rows: int
+    db: Database
 
 
 def _reader_sql(fmt: str) -> str:
@@ -52,8 +63,9 @@ def _reader_sql(fmt: str) -> str:
 
 
 def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> StagedFile:
-    """Read `path` into a temp table with `_row` (1-based) and a fresh `_trace_id` per row."""
-    cur = scope.db.cursor()
+    """Read `path` into a temp table with `_row` (1-based); DuckDB's readers parse it."""
+    db = scope.db if isinstance(scope.db, DuckDatabase) else DuckDatabase(":memory:")
+    cur = db.cursor()
     raw = f"_eg_raw_{uuid.uuid4().hex}"
     table = f"_eg_stage_{uuid.uuid4().hex}"
     params = [path, delimiter] if fmt == "csv" else [path]
@@ -67,20 +79,35 @@ def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> St
     described = cur.execute(f"DESCRIBE {table}").fetchall()
     columns = {row[0]: str(row[1]) for row in described if row[0] != "_row"}
     rows = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return StagedFile(table=table, columns=columns, rows=int(rows))
+    return StagedFile(table=table, columns=columns, rows=int(rows), db=db)
 
 
 def drop_staged(scope: Scope, staged: StagedFile) -> None:
-    """Drop a staging table."""
-    scope.db.execute(f"DROP TABLE IF EXISTS {staged.table}")
+    """Drop a staging table (and its private database)."""
+    staged.db.execute(f"DROP TABLE IF EXISTS {staged.table}")
+    if staged.db is not scope.db:
+        staged.db.close()
+
+
+def _insert_staged(
+    scope: Scope, staged: StagedFile, table: str, columns: str, select: str, params: list[Any]
+) -> None:
+    """INSERT INTO table (columns) SELECT … FROM the staged file: in place when the file is
+    staged in the store, else the rows are computed in the staging DuckDB and bulk-loaded."""
+    if staged.db is scope.db:
+        scope.db.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+        return
+    names = [c.strip() for c in columns.split(",")]
+    data = staged.db.fetch_arrow(select, params)
+    scope.db.load_arrow(table, data.rename_columns(names))
 
 
 def staged_rows_where(
     scope: Scope, staged: StagedFile, condition: str, limit: int = 10
 ) -> tuple[int, list[tuple[int, Any]]]:
     """Count rows matching a condition built from quoted identifiers, plus the first few."""
-    count = scope.db.fetchone(f"SELECT count(*) FROM {staged.table} WHERE {condition}")[0]
-    sample = scope.db.fetchall(
+    count = staged.db.fetchone(f"SELECT count(*) FROM {staged.table} WHERE {condition}")[0]
+    sample = staged.db.fetchall(
         f"SELECT _row FROM {staged.table} WHERE {condition} ORDER BY _row LIMIT {int(limit)}"
     )
     return int(count), [r[0] for r in sample]
@@ -108,7 +135,7 @@ def staged_duplicates(
 ) -> list[dict[str, Any]]:
     """Values of `columns` that occur on more than one row, with the rows."""
     cols = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR)" for c in columns)
-    rows = scope.db.fetchall(
+    rows = staged.db.fetchall(
         f"SELECT [{cols}] AS k, list(_row ORDER BY _row) FROM {staged.table} "
         f"GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row) LIMIT {int(limit)}"
     )
@@ -154,9 +181,12 @@ def insert_run(
         metadata = f"json_object({pairs})"
     else:
         metadata = "NULL"
-    db.execute(
-        "INSERT INTO cases (trace_id, run_id, org_id, case_id, input, output, output_a, "
-        "output_b, expected, latency_ms, metadata) "
+    _insert_staged(
+        scope,
+        staged,
+        "cases",
+        "trace_id, run_id, org_id, case_id, input, output, output_a, output_b, expected, "
+        "latency_ms, metadata",
         f"SELECT _trace_id, ?, ?, trim(CAST({quote_ident('case_id')} AS VARCHAR)), "
         f"{', '.join(text)}, {latency}, {metadata} FROM {staged.table} ORDER BY _row",
         [run_id, scope.org_id],
@@ -172,8 +202,11 @@ def insert_run(
             if scorer in label_columns
             else "NULL"
         )
-        db.execute(
-            "INSERT INTO scores (trace_id, run_id, org_id, scorer, score, label) "
+        _insert_staged(
+            scope,
+            staged,
+            "scores",
+            "trace_id, run_id, org_id, scorer, score, label",
             f"SELECT _trace_id, ?, ?, ?, {score}, {label} FROM {staged.table} "
             f"WHERE {score} IS NOT NULL OR {label} IS NOT NULL",
             [run_id, scope.org_id, scorer],
@@ -182,10 +215,10 @@ def insert_run(
 
 
 def assign_trace_ids(scope: Scope, staged: StagedFile) -> None:
-    """Give each staged row a global trace id from the store's sequence."""
-    db = scope.db
-    db.execute(f"ALTER TABLE {staged.table} ADD COLUMN _trace_id BIGINT")
-    db.execute(f"UPDATE {staged.table} SET _trace_id = nextval('trace_id_seq')")
+    """Give each staged row a global trace id: a block of the store's sequence, in row order."""
+    first = scope.db.reserve_ids("trace_id_seq", staged.rows) if staged.rows else 0
+    staged.db.execute(f"ALTER TABLE {staged.table} ADD COLUMN _trace_id BIGINT")
+    staged.db.execute(f"UPDATE {staged.table} SET _trace_id = ? + _row - 1", [first])
 
 
 def _sql_str(value: str) -> str:
@@ -202,7 +235,7 @@ def list_runs(scope: Scope) -> list[dict[str, Any]]:
         [scope.org_id],
     )
     scorers = scope.db.fetchall(
-        "SELECT CAST(run_id AS VARCHAR), list(DISTINCT scorer ORDER BY scorer) FROM scores "
+        "SELECT CAST(run_id AS VARCHAR), array_agg(DISTINCT scorer ORDER BY scorer) FROM scores "
         "WHERE org_id = ? GROUP BY run_id",
         [scope.org_id],
     )
@@ -225,7 +258,7 @@ def scorer_summary(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     """Per scorer: how many cases, numeric summary and label distribution."""
     rows = scope.db.fetch_dicts(
         "SELECT scorer, count(*) AS n, count(score) AS n_scores, count(label) AS n_labels, "
-        "min(score) AS min, avg(score) AS mean, median(score) AS median, max(score) AS max "
+        "min(score) AS min, avg(score) AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY score) AS median, max(score) AS max "
         "FROM scores WHERE org_id = ? AND run_id = CAST(? AS UUID) GROUP BY scorer "
         "ORDER BY scorer",
         [scope.org_id, run_id],
@@ -247,8 +280,7 @@ def latency_summary(scope: Scope, run_id: str) -> dict[str, Any]:
     """Count and quantiles of latency_ms."""
     row = scope.db.fetch_dicts(
         "SELECT count(latency_ms) AS n, min(latency_ms) AS min, "
-        "quantile_cont(latency_ms, 0.5) AS p50, quantile_cont(latency_ms, 0.9) AS p90, "
-        "quantile_cont(latency_ms, 0.99) AS p99, max(latency_ms) AS max FROM cases "
+        f"{_quantiles('latency_ms')}, max(latency_ms) AS max FROM cases "
         "WHERE org_id = ? AND run_id = CAST(? AS UUID)",
         [scope.org_id, run_id],
     )
@@ -285,8 +317,8 @@ def _case_where(scope: Scope, run_id: str, f: CaseFilter) -> tuple[str, list[Any
     if f.scorer and (f.score_min is not None or f.score_max is not None):
         where.append(
             "EXISTS (SELECT 1 FROM scores s WHERE s.trace_id = c.trace_id AND s.scorer = ? "
-            "AND s.score >= coalesce(?, -'infinity'::DOUBLE) "
-            "AND s.score <= coalesce(?, 'infinity'::DOUBLE))"
+            "AND s.score >= coalesce(CAST(? AS DOUBLE PRECISION), CAST('-infinity' AS DOUBLE PRECISION)) "
+            "AND s.score <= coalesce(CAST(? AS DOUBLE PRECISION), CAST('infinity' AS DOUBLE PRECISION)))"
         )
         params += [f.scorer, f.score_min, f.score_max]
     if f.label_scorer and f.label is not None:
