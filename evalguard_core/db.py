@@ -167,6 +167,10 @@ class Database(abc.ABC):
         """Take `n` consecutive values of a sequence; returns the first."""
 
     @abc.abstractmethod
+    def set_sequence(self, sequence: str, next_value: int) -> None:
+        """Make the sequence's next value `next_value` (after copying rows in)."""
+
+    @abc.abstractmethod
     def table_names(self) -> list[str]:
         """The store's tables (schema_version included), sorted."""
 
@@ -320,6 +324,11 @@ class DuckDatabase(Database):
                 f"SELECT min(v) FROM (SELECT nextval('{sequence}') AS v FROM range(?))", [int(n)]
             )
         return int(row[0]) if row and row[0] is not None else 0
+
+    def set_sequence(self, sequence: str, next_value: int) -> None:
+        """DuckDB has no setval: the sequence is recreated (no column defaults use it)."""
+        self.execute(f"DROP SEQUENCE {sequence}")
+        self.execute(f"CREATE SEQUENCE {sequence} START {int(next_value)}")
 
     def table_names(self) -> list[str]:
         """The store's base tables."""

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from evalguard_core.cli.common import add_common, emit, open_scope
+from evalguard_core.cli.common import add_common, emit, location, open_scope
 from evalguard_core.errors import EvalGuardError
 
 
@@ -35,18 +35,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     script = server_script()
     if not script.exists():
         raise EvalGuardError(f"cannot find {script}; run `evalguard serve` from a source checkout")
-    # Fail here with one clear line if another process holds the file. A file that does not
-    # exist yet is left for the server to create, so that it seeds the demo run on first start.
-    if Path(args.db).exists():
-        from evalguard_core.store import Store
+    from evalguard_core.db import is_database_url
+    from evalguard_core.store import Store
 
-        Store.open(Path(args.db)).close()
+    where = location(args)
     env = dict(os.environ)
-    env.update(
-        EVALGUARD_DB=str(Path(args.db).resolve()),
-        EVALGUARD_PORT=str(args.port),
-        EVALGUARD_HOST=args.host,
-    )
+    if is_database_url(where):
+        # Fail here with one line (server down, wrong password, missing database, unmigrated
+        # or newer schema) rather than half-way through the server's start.
+        Store.open(where).close()
+        env["EVALGUARD_DATABASE_URL"] = where
+    else:
+        # Fail here with one clear line if another process holds the file. A file that does
+        # not exist yet is left for the server to create, so it seeds the demo on first start.
+        if Path(args.db).exists():
+            Store.open(Path(args.db)).close()
+        env["EVALGUARD_DB"] = str(Path(args.db).resolve())
+        env.pop("EVALGUARD_DATABASE_URL", None)
+    env.update(EVALGUARD_PORT=str(args.port), EVALGUARD_HOST=args.host)
     if args.no_demo:
         env["EVALGUARD_DEMO"] = "0"
     print(

@@ -189,6 +189,10 @@ class PostgresDatabase(Database):
             )
         return int(row[0]) if row else 0
 
+    def set_sequence(self, sequence: str, next_value: int) -> None:
+        """setval, so the next nextval returns `next_value`."""
+        self.execute(f"SELECT setval('{sequence}', ?, false)", [int(next_value)])
+
     def table_names(self) -> list[str]:
         """The store's tables in the connection's schema."""
         rows = self.fetchall(
