@@ -23,6 +23,10 @@ SEQUENCES = {
 }
 
 
+# Tables other tables reference (PostgreSQL declares the keys): copied first, in this order.
+_PARENTS = ("organizations", "queues", "queue_items", "tasks")
+
+
 @dataclass(frozen=True)
 class TableCopy:
     """What one table's copy found on each side."""
@@ -103,7 +107,10 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
             f"{source.location} is at schema version {source.db.schema_version()} but "
             f"{target.location} at {target.db.schema_version()}; migrate both first"
         )
-    tables = [t for t in source.db.table_names() if t != "schema_version"]
+    tables = sorted(
+        (t for t in source.db.table_names() if t != "schema_version"),
+        key=lambda t: (_PARENTS.index(t) if t in _PARENTS else len(_PARENTS), t),
+    )
     missing = sorted(set(tables) - set(target.db.table_names()))
     if missing:
         raise StoreError(f"{target.location} has no table(s) {', '.join(missing)}")

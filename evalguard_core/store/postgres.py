@@ -37,7 +37,7 @@ POOL_MAX = 16
 
 
 class _TextLoader(Loader):
-    """json/jsonb/uuid columns come back as text, as DuckDB returns them to the store."""
+    """json/jsonb columns come back as text, as DuckDB returns them to the store."""
 
     def load(self, data: Any) -> str:
         """Decode the server's text form."""
@@ -133,6 +133,8 @@ class PostgresDatabase(Database):
                 return rows
         except _CONFLICTS as exc:
             raise TransactionConflict(str(exc).splitlines()[0]) from exc
+        except psycopg.errors.IntegrityError as exc:
+            raise StoreError(f"{self.location}: {str(exc).splitlines()[0]}") from exc
         except psycopg.OperationalError as exc:
             raise StoreError(connect_error(self.url, exc)) from exc
 
@@ -178,6 +180,8 @@ class PostgresDatabase(Database):
                 return int(data.num_rows)
         except _CONFLICTS as exc:
             raise TransactionConflict(str(exc).splitlines()[0]) from exc
+        except psycopg.errors.IntegrityError as exc:
+            raise StoreError(f"{self.location}: {str(exc).splitlines()[0]}") from exc
 
     def reserve_ids(self, sequence: str, n: int) -> int:
         """Take `n` consecutive values: an advisory lock serializes reservers across servers."""
