@@ -136,6 +136,11 @@ class Database(abc.ABC):
         rows = self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    def scalar(self, sql: Sql, params: Params = None) -> Any:
+        """The first column of a query's first row (None when there is no row)."""
+        row = self.fetchone(sql, params)
+        return row[0] if row else None
+
     def fetch_dicts(self, sql: Sql, params: Params = None) -> list[dict[str, Any]]:
         """Rows of a query as dicts keyed by column name."""
         return list(self._run(self.sql(sql), params, want="dicts"))

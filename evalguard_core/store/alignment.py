@@ -13,7 +13,8 @@ def human_labels(scope: Scope, run_id: str, *, queue_id: str | None, task_id: st
         "SELECT trace_id AS item, annotator AS rater, label, score FROM annotations "
         "WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
         "AND (CAST(? AS VARCHAR) IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
-        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(task_id AS VARCHAR) = ?) ORDER BY trace_id, annotator",
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(task_id AS VARCHAR) = ?) "
+        "ORDER BY trace_id, annotator",
         [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
     )
 

@@ -131,11 +131,12 @@ def score_stats(scope: Scope, run_id: str, scorer: str) -> dict[str, Any]:
     )[0]
     stats["t1"] = stats["t2"] = None
     if stats["n"] and not (stats["min"] >= 0.0 and stats["max"] <= 1.0):
-        stats["t1"], stats["t2"] = scope.db.fetchone(
+        terciles = scope.db.fetchone(
             "SELECT percentile_disc(1.0 / 3) WITHIN GROUP (ORDER BY score), "
             f"percentile_disc(2.0 / 3) WITHIN GROUP (ORDER BY score) FROM scores {where}",
             params,
         )
+        stats["t1"], stats["t2"] = terciles or (None, None)
     return stats
 
 

@@ -55,7 +55,7 @@ def list_events(
         where.append("kind = ?")
         params.append(kind)
     clause = " AND ".join(where)
-    total = scope.db.fetchone(f"SELECT count(*) FROM events WHERE {clause}", params)[0]
+    total = scope.db.scalar(f"SELECT count(*) FROM events WHERE {clause}", params)
     rows = scope.db.fetch_dicts(
         "SELECT event_id, event_at AS at, actor, kind, CAST(queue_id AS VARCHAR) AS queue_id, "
         f"item_id, trace_id, CAST(annotation_id AS VARCHAR) AS annotation_id, payload FROM events "

@@ -240,6 +240,7 @@ def find_item(
     """An item of a queue by id, trace id or canonical target id (first given wins)."""
     # No ORDER BY: a queue holds a case once (bulk add and bootstrap insert under the queue's
     # lock), and DuckDB's top-N for ORDER BY ... LIMIT 1 doubled this hot lookup's cost.
+    value: int | str | None
     if item_id is not None:
         column, value = "item_id", item_id
     elif trace_id is not None:

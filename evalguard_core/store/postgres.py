@@ -50,9 +50,9 @@ def describe_url(url: str) -> str:
         info = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         return "postgresql://(unparseable URL)"
-    user = info.get("user", "")
-    host = info.get("host", "localhost")
-    port = info.get("port", "5432")
+    user = str(info.get("user", ""))
+    host = str(info.get("host", "localhost"))
+    port = str(info.get("port", "5432"))
     return f"postgresql://{user + '@' if user else ''}{host}:{port}/{info.get('dbname', '')}"
 
 

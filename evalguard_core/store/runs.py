@@ -78,8 +78,9 @@ def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> St
         cur.execute(f"DROP TABLE IF EXISTS {raw}")
     described = cur.execute(f"DESCRIBE {table}").fetchall()
     columns = {row[0]: str(row[1]) for row in described if row[0] != "_row"}
-    rows = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return StagedFile(table=table, columns=columns, rows=int(rows), db=db)
+    staged = StagedFile(table=table, columns=columns, rows=0, db=db)
+    staged.rows = int(db.scalar(f"SELECT count(*) FROM {table}"))
+    return staged
 
 
 def drop_staged(scope: Scope, staged: StagedFile) -> None:
@@ -104,13 +105,13 @@ def _insert_staged(
 
 def staged_rows_where(
     scope: Scope, staged: StagedFile, condition: str, limit: int = 10
-) -> tuple[int, list[tuple[int, Any]]]:
+) -> tuple[int, list[int]]:
     """Count rows matching a condition built from quoted identifiers, plus the first few."""
-    count = staged.db.fetchone(f"SELECT count(*) FROM {staged.table} WHERE {condition}")[0]
+    count = staged.db.scalar(f"SELECT count(*) FROM {staged.table} WHERE {condition}")
     sample = staged.db.fetchall(
         f"SELECT _row FROM {staged.table} WHERE {condition} ORDER BY _row LIMIT {int(limit)}"
     )
-    return int(count), [r[0] for r in sample]
+    return int(count), [int(r[0]) for r in sample]
 
 
 def staged_blank_rows(scope: Scope, staged: StagedFile, column: str) -> tuple[int, list[int]]:
@@ -258,7 +259,8 @@ def scorer_summary(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     """Per scorer: how many cases, numeric summary and label distribution."""
     rows = scope.db.fetch_dicts(
         "SELECT scorer, count(*) AS n, count(score) AS n_scores, count(label) AS n_labels, "
-        "min(score) AS min, avg(score) AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY score) AS median, max(score) AS max "
+        "min(score) AS min, avg(score) AS mean, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY score) AS median, max(score) AS max "
         "FROM scores WHERE org_id = ? AND run_id = CAST(? AS UUID) GROUP BY scorer "
         "ORDER BY scorer",
         [scope.org_id, run_id],
@@ -294,7 +296,8 @@ def annotation_counts(scope: Scope, run_id: str) -> dict[str, int]:
         "WHERE org_id = ? AND run_id = CAST(? AS UUID)",
         [scope.org_id, run_id],
     )
-    return {"annotations": int(row[0]), "annotators": int(row[1]), "labelled_cases": int(row[2])}
+    n, raters, cases = row or (0, 0, 0)
+    return {"annotations": int(n), "annotators": int(raters), "labelled_cases": int(cases)}
 
 
 @dataclass
@@ -317,8 +320,10 @@ def _case_where(scope: Scope, run_id: str, f: CaseFilter) -> tuple[str, list[Any
     if f.scorer and (f.score_min is not None or f.score_max is not None):
         where.append(
             "EXISTS (SELECT 1 FROM scores s WHERE s.trace_id = c.trace_id AND s.scorer = ? "
-            "AND s.score >= coalesce(CAST(? AS DOUBLE PRECISION), CAST('-infinity' AS DOUBLE PRECISION)) "
-            "AND s.score <= coalesce(CAST(? AS DOUBLE PRECISION), CAST('infinity' AS DOUBLE PRECISION)))"
+            "AND s.score >= coalesce(CAST(? AS DOUBLE PRECISION), "
+            "CAST('-infinity' AS DOUBLE PRECISION)) "
+            "AND s.score <= coalesce(CAST(? AS DOUBLE PRECISION), "
+            "CAST('infinity' AS DOUBLE PRECISION)))"
         )
         params += [f.scorer, f.score_min, f.score_max]
     if f.label_scorer and f.label is not None:
@@ -345,7 +350,7 @@ def list_cases(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of cases matching the filter (with their scores) and the total count."""
     where, params = _case_where(scope, run_id, f)
-    total = scope.db.fetchone(f"SELECT count(*) FROM cases c WHERE {where}", params)[0]
+    total = scope.db.scalar(f"SELECT count(*) FROM cases c WHERE {where}", params)
     cases = scope.db.fetch_dicts(
         "SELECT c.trace_id, c.case_id, c.input, c.output, c.output_a, c.output_b, c.expected, "
         f"c.latency_ms, c.metadata FROM cases c WHERE {where} ORDER BY c.trace_id "
