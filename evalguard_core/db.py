@@ -127,6 +127,14 @@ class Database(abc.ABC):
         """Execute a statement; returns how many rows it changed (-1 when it says nothing)."""
         return int(self._run(self.sql(sql), params, want="count"))
 
+    def write(self, sql: Sql, params: Params = None) -> None:
+        """Execute a statement whose result nobody reads (an INSERT of a new row, an event).
+
+        Inside `atomic()` PostgreSQL may send it with the next statement or the COMMIT, so its
+        errors can surface there; outside a transaction it is `execute`.
+        """
+        self.execute(sql, params)
+
     def fetchall(self, sql: Sql, params: Params = None) -> list[tuple]:
         """Rows of a query."""
         return list(self._run(self.sql(sql), params, want="rows"))
@@ -160,8 +168,9 @@ class Database(abc.ABC):
 
     @abc.abstractmethod
     @contextmanager
-    def atomic(self) -> Iterator[Database]:
-        """Run the block in one transaction; nested calls join the outer one."""
+    def atomic(self, *, bulk: bool = False) -> Iterator[Database]:
+        """Run the block in one transaction; nested calls join the outer one. `bulk`: the block
+        calls `load_arrow` (PostgreSQL then runs it without pipelining, which COPY forbids)."""
 
     @abc.abstractmethod
     def load_arrow(self, table: str, data: Any) -> int:
@@ -281,7 +290,7 @@ class DuckDatabase(Database):
             raise TransactionConflict(str(exc).splitlines()[0]) from exc
 
     @contextmanager
-    def atomic(self) -> Iterator[Database]:
+    def atomic(self, *, bulk: bool = False) -> Iterator[Database]:
         """Run the block in one transaction; nested calls join the outer one."""
         cur = self.cursor()
         if self._local.depth:

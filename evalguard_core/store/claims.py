@@ -31,7 +31,7 @@ def insert_claim(
 ) -> str:
     """Record a new active lease (caller holds the item's CAS in the same transaction)."""
     claim_id = str(uuid.uuid4())
-    scope.db.execute(
+    scope.db.write(
         "INSERT INTO claims (claim_id, org_id, queue_id, item_id, annotator, status, claimed_at, "
         "lease_expires_at, shown_order) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
         [claim_id, scope.org_id, queue_id, item_id, annotator, now, expires, shown_order],
@@ -43,7 +43,7 @@ def end_claim(
     scope: Scope, claim_id: str, status: str, now: datetime, *, shown_order: str | None = None
 ) -> None:
     """Close a lease as completed, released or expired (recording the pairwise side order)."""
-    scope.db.execute(
+    scope.db.write(
         "UPDATE claims SET status = ?, ended_at = ?, shown_order = COALESCE(?, shown_order) "
         "WHERE org_id = ? AND claim_id = CAST(? AS UUID)",
         [status, now, shown_order, scope.org_id, claim_id],
@@ -62,7 +62,7 @@ def last_claim(scope: Scope, queue_id: str, item_id: int, annotator: str) -> dic
 
 def extend_claim(scope: Scope, claim_id: str, expires: datetime) -> None:
     """Move a lease's expiry."""
-    scope.db.execute(
+    scope.db.write(
         "UPDATE claims SET lease_expires_at = ? WHERE org_id = ? AND claim_id = CAST(? AS UUID)",
         [expires, scope.org_id, claim_id],
     )

@@ -120,7 +120,7 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
             details={"field": "to"},
         )
     results: list[TableCopy] = []
-    with target.db.atomic():
+    with target.db.atomic(bulk=True):
         target.db.execute("DELETE FROM organizations")
         for table in tables:
             data = _read(source, table)
