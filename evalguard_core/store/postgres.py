@@ -22,7 +22,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool
 
-from evalguard_core.db import POSTGRESQL, Database, Params, to_pyformat
+from evalguard_core.db import POSTGRESQL, Database, Params, Sql, to_pyformat
 from evalguard_core.errors import StoreError, TransactionConflict
 
 # Conflicts the caller resolves by reading again and retrying.
