@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
 import psycopg.errors
 from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
 from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool
 
@@ -164,34 +165,39 @@ class PostgresDatabase(Database):
             raise StoreError(f"the store {self.location} is closed")
         with self._pool.connection() as conn:
             self._local.conn = conn
-            pipe = ExitStack()
-            self._local.pipe = pipe
-            self._local.pipeline = None if bulk else pipe.enter_context(conn.pipeline())
+            # BEGIN/COMMIT by hand: conn.transaction() nests pipelines, and each nested exit
+            # waits for a server round trip.
+            pipeline = None if bulk else conn.pipeline()
             try:
-                try:
-                    with conn.transaction():
-                        yield self
-                except BaseException:
-                    with suppress(psycopg.Error):
-                        self._leave_pipeline()
-                    raise
-                self._leave_pipeline()
-            except _CONFLICTS as exc:
-                raise TransactionConflict(str(exc).splitlines()[0]) from exc
-            except psycopg.errors.IntegrityError as exc:
-                raise StoreError(f"{self.location}: {str(exc).splitlines()[0]}") from exc
+                if pipeline is not None:
+                    self._local.pipeline = pipeline.__enter__()
+                conn.execute("BEGIN")
+                yield self
+                conn.execute("COMMIT")
+                if pipeline is not None:
+                    self._local.pipeline, done, pipeline = None, pipeline, None
+                    done.__exit__(None, None, None)  # sends the queued writes and the COMMIT
+            except BaseException as exc:
+                self._abort(conn, pipeline, exc)
+                if isinstance(exc, _CONFLICTS):
+                    raise TransactionConflict(str(exc).splitlines()[0]) from exc
+                if isinstance(exc, psycopg.errors.IntegrityError):
+                    raise StoreError(f"{self.location}: {str(exc).splitlines()[0]}") from exc
+                raise
             finally:
                 self._local.conn = None
                 self._local.pipeline = None
-                self._local.pipe = None
 
-    def _leave_pipeline(self) -> None:
-        """Leave pipeline mode at the end of a transaction; queued statements are sent now."""
-        pipe = getattr(self._local, "pipe", None)
+    def _abort(self, conn: psycopg.Connection, pipeline: Any, exc: BaseException) -> None:
+        """Leave pipeline mode and roll back after a failed transaction (best effort: the
+        pool discards a connection it cannot reset)."""
         self._local.pipeline = None
-        self._local.pipe = None
-        if pipe is not None:
-            pipe.close()
+        if pipeline is not None:
+            with suppress(Exception):
+                pipeline.__exit__(type(exc), exc, exc.__traceback__)
+        if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+            with suppress(psycopg.Error):
+                conn.execute("ROLLBACK")
 
     # -- bulk --------------------------------------------------------------------------------
     def load_arrow(self, table: str, data: Any) -> int:
