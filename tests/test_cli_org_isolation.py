@@ -26,6 +26,8 @@ CASES = {
     "orgs create": None,
     "orgs list": None,
     "serve": None,
+    "migrate": None,  # whole store: the schema
+    "store copy": None,  # whole store, every organization, by design
     "demo": None,
     "export": (lambda b, tmp: ["annotations", "--run", b["run_id"]], True),
     "align": (lambda b, tmp: ["--run", b["run_id"], "--judge", "llm_judge"], True),
