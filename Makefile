@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 HOST ?= 127.0.0.1
 
-.PHONY: run test check lint bench install demo clean e2e-browser sdk-toolchains
+.PHONY: run test check lint bench install demo clean e2e-browser sdk-toolchains postgres-server
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,7 +20,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/evalguard serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) e2e-browser sdk-toolchains
+test: $(STAMP) e2e-browser sdk-toolchains postgres-server
 	$(BIN)/python -m pytest -q
 
 # The browser tests (tests/e2e) drive Debian's chromium; install it when missing and possible
@@ -45,6 +45,15 @@ sdk-toolchains:
 	       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm ) \
 	  || echo "clients: Node.js/npm not installable, the TypeScript client and sample tests will be skipped"
 
+# The PostgreSQL half of the suite (and `make bench`) starts a throwaway cluster from the server
+# binaries (tests/pgserver.py); install them when missing and possible (root + apt-get). Never
+# fails the build: without them those tests skip with one loud line.
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
+	  || ( [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql ) \
+	  || echo "postgres: server binaries not installable, PostgreSQL tests will be skipped"
+
 # Static checks CI runs before the tests: lint, formatting, types, and the layering contracts.
 check: $(STAMP)
 	$(BIN)/ruff check .
@@ -54,7 +63,7 @@ check: $(STAMP)
 
 lint: check
 
-bench: $(STAMP)
+bench: $(STAMP) postgres-server
 	$(BIN)/python bench/run_all.py
 
 demo: $(STAMP)

@@ -78,9 +78,14 @@ def sidebar(who: Actor | None, links: list) -> None:
             st.subheader("Sign in")
             sign_in_link()
             return
-        path = session.store().path
-        if who.can("admin"):  # the file's location is for admins, not every visitor
-            st.caption(f"Store: `{path.name}`", help=f"DuckDB file: {path.resolve()}")
+        if who.can("admin"):  # the store's location is for admins, not every visitor
+            store = session.store()
+            if store.dialect == "duckdb":
+                st.caption(
+                    f"Store: `{store.path.name}`", help=f"DuckDB file: {store.path.resolve()}"
+                )
+            else:
+                st.caption(f"Store: `{store.location}`", help="PostgreSQL database")
         if who.key_id is None:
             st.info(
                 "Local single-user mode: no API keys exist, so everyone here is **local (admin)**. "

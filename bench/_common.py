@@ -46,6 +46,36 @@ def generate_run_table(n: int, seed: int = 7) -> Any:
     )
 
 
+# Set by run_all.py for the PostgreSQL pass: a server URL (without database) in which every
+# benchmark creates its own fresh, migrated database. Unset: the DuckDB file as before.
+PG_SERVER_ENV = "EVALGUARD_BENCH_PG_SERVER"
+
+
+def backend() -> str:
+    """duckdb, or postgresql when run_all.py's PostgreSQL pass started this benchmark."""
+    return "postgresql" if os.environ.get(PG_SERVER_ENV) else "duckdb"
+
+
+def store_location(tmpdir: Path, name: str) -> str:
+    """Where this benchmark's store lives: a DuckDB file in tmpdir, or a new PostgreSQL
+    database on the bench cluster (created and migrated here; the cluster is thrown away)."""
+    server = os.environ.get(PG_SERVER_ENV)
+    if not server:
+        return str(tmpdir / f"{name}.duckdb")
+    import uuid
+
+    import psycopg
+
+    from evalguard_core.store import Store
+
+    dbname = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {dbname}")
+    url = f"{server}/{dbname}"
+    Store.open(url, migrate=True).close()
+    return url
+
+
 @contextmanager
 def timed() -> Any:
     """Measure wall time of a block: `with timed() as t: ...; t["seconds"]`."""
@@ -62,7 +92,7 @@ def emit(result: dict[str, Any]) -> None:
 
 @contextmanager
 def server_process(
-    script: Path, db: Path, *args: str, env: dict[str, str] | None = None
+    script: Path, db: Path | str, *args: str, env: dict[str, str] | None = None
 ) -> Iterator[tuple[str, Any]]:
     """Run a server script (server.py or a bench one) in its own process on a free loopback
     port over `db`, demo off and rate limit out of the way; yields (base URL, process)."""
@@ -72,9 +102,12 @@ def server_process(
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     extra_env = env
+    location = {"EVALGUARD_DB": str(db)}
+    if str(db).startswith("postgresql://"):
+        location = {"EVALGUARD_DATABASE_URL": str(db)}
     env = dict(
         os.environ,
-        EVALGUARD_DB=str(db),
+        **location,
         EVALGUARD_PORT=str(port),
         EVALGUARD_HOST="127.0.0.1",
         EVALGUARD_DEMO="0",

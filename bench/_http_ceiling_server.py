@@ -64,7 +64,7 @@ def canned_annotation(scope: Any, **_: Any) -> dict[str, Any]:
 if __name__ == "__main__":
     claims.claim_next = canned_claim
     annotations.create_annotation = canned_annotation
-    store = Store.open(os.environ["EVALGUARD_DB"])
+    store = Store.open(os.environ.get("EVALGUARD_DATABASE_URL") or os.environ["EVALGUARD_DB"])
     api = create_api(store, rate_limit=os.environ.get("EVALGUARD_RATE_LIMIT"))
     uvicorn.run(
         Starlette(routes=[Mount("/api", app=api)]),

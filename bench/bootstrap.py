@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from _common import emit, generate_run_table, timed
+from _common import backend, emit, generate_run_table, store_location, timed
 
 TARGET_SECONDS = 1.0
 STRATEGIES = ("score", "latency", "scorer", "none")
@@ -26,7 +26,7 @@ def main(n_cases: int = 1_000_000, sample_count: int = 1000) -> dict:
         tmpdir = Path(tmp)
         path = tmpdir / "run.parquet"
         pq.write_table(generate_run_table(n_cases), path)
-        store = Store.open(tmpdir / "bench.duckdb")
+        store = Store.open(store_location(tmpdir, "bootstrap"))
         scope = store.scope()
         with timed() as t_import:
             run_id = runs.import_run(scope, path, name="bench 1M").run_id
@@ -60,6 +60,7 @@ def main(n_cases: int = 1_000_000, sample_count: int = 1000) -> dict:
         store.close()
     return {
         "benchmark": "bootstrap",
+        "backend": backend(),
         "cases": n_cases,
         "sample_count": sample_count,
         "cpus": os.cpu_count(),

@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 if str(HERE) not in sys.path:  # imported from other benchmarks too
     sys.path.insert(0, str(HERE))
 
-from _common import server_process  # noqa: E402
+from _common import backend, server_process, store_location  # noqa: E402
 
 PHASE_SECONDS = 8.0
 ITEMS_PER_PHASE = 3000
@@ -153,9 +153,13 @@ def main() -> dict[str, Any]:
     from evalguard_core.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.duckdb"
+        db = store_location(Path(tmp), "claims")
         store = Store.open(db)
-        result: dict[str, Any] = {"benchmark": "claims", "candidates_k": claims.CANDIDATES_K}
+        result: dict[str, Any] = {
+            "benchmark": "claims",
+            "backend": backend(),
+            "candidates_k": claims.CANDIDATES_K,
+        }
         for n in (1, 8):
             result[f"in_process_{n}_threads"] = in_process(store, n)
         # The HTTP phases run against the real server.py in its own process (what `make run`

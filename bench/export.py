@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from _common import emit, generate_run_table, timed
+from _common import backend, emit, generate_run_table, store_location, timed
 
 N = 10_000
 
@@ -19,12 +19,12 @@ def main() -> dict:
     from evalguard_core import exports, labels, queues, runs
     from evalguard_core.store import Store
 
-    out: dict = {"benchmark": "export", "items": N}
+    out: dict = {"benchmark": "export", "backend": backend(), "items": N}
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         run_file = tmpdir / "run.csv"
         pacsv.write_csv(generate_run_table(N, seed=5), run_file)
-        store = Store.open(tmpdir / "bench.duckdb")
+        store = Store.open(store_location(tmpdir, "export"))
         scope = store.scope()
         run_id = runs.import_run(scope, run_file).run_id
         case_ids = [f"case-{i:07d}" for i in range(N)]

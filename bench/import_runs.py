@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from _common import emit, generate_run_table, timed
+from _common import backend, emit, generate_run_table, store_location, timed
 
 TARGET_1M_SECONDS = 5.0
 
@@ -24,7 +24,7 @@ def main(n_large: int = 1_000_000, n_small: int = 10_000) -> dict:
         pq.write_table(generate_run_table(n_large), large)
         small = tmpdir / "small.csv"
         pacsv.write_csv(generate_run_table(n_small, seed=3), small)
-        store = Store.open(tmpdir / "bench.duckdb")
+        store = Store.open(store_location(tmpdir, "import"))
         scope = store.scope()
         with timed() as t_small:
             runs.import_run(scope, small)
@@ -34,6 +34,7 @@ def main(n_large: int = 1_000_000, n_small: int = 10_000) -> dict:
         store.close()
     return {
         "benchmark": "import",
+        "backend": backend(),
         "csv_10k": {
             "cases": n_small,
             "seconds": round(t_small["seconds"], 3),

@@ -14,14 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, emit, generate_run_table, timed
+from _common import ROOT, backend, emit, generate_run_table, store_location, timed
 
 N = 1_000_000
 TARGET_SECONDS = 1.5
 PAGES = ["home", "runs", "queues", "label", "bootstrap", "alignment", "tasks", "keys"]
 
 
-def _seed(db: Path, tmpdir: Path) -> dict:
+def _seed(db: str, tmpdir: Path) -> dict:
     """Fill the store the pages will open."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -68,10 +68,15 @@ def main() -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        db = tmpdir / "pages.duckdb"
-        os.environ["EVALGUARD_DB"] = str(db)
+        db = store_location(tmpdir, "pages")
+        os.environ["EVALGUARD_DATABASE_URL" if backend() == "postgresql" else "EVALGUARD_DB"] = db
         os.environ["EVALGUARD_DEMO"] = "0"
-        out: dict = {"benchmark": "pages", "cases": N, "target_seconds": TARGET_SECONDS}
+        out: dict = {
+            "benchmark": "pages",
+            "backend": backend(),
+            "cases": N,
+            "target_seconds": TARGET_SECONDS,
+        }
         out["seed"] = _seed(db, tmpdir)
         pages: dict = {}
         for name in PAGES:

@@ -12,52 +12,17 @@ root (as root it runs `apt-get install -y postgresql` once), or psycopg not inst
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import socket
-import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import emit
+from _common import emit  # also puts the repo root on sys.path
+
+from tests import pgserver  # noqa: E402
 
 ITEMS = 3000
 WORKERS = 4
 PHASE_SECONDS = 8.0
-
-
-def _pg_bin() -> Path | None:
-    """The newest installed PostgreSQL bin directory."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-def _ensure_postgres() -> tuple[Path | None, str | None]:
-    """(bin dir, None) or (None, reason to skip)."""
-    bindir = _pg_bin()
-    if bindir is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "postgresql"],
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-        bindir = _pg_bin()
-    if bindir is None:
-        return None, "no PostgreSQL binaries (install postgresql, or run as root to let the "
-        "bench apt-get it)"
-    return bindir, None
-
-
-def _as_pg_user(cmd: list[str]) -> list[str]:
-    """Run as `postgres` when we are root (initdb refuses root)."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
 
 
 SCHEMA = """
@@ -150,8 +115,9 @@ def _pg_workload(dsn: str) -> dict:
     return claims_bench._drive(WORKERS, make_worker)
 
 
-def _evalguard_workload() -> dict:
-    """The same workload through EvalGuard's core (DuckDB), WORKERS in-process threads."""
+def _evalguard_workload(location: str | None = None) -> dict:
+    """The same workload through EvalGuard's core, WORKERS in-process threads, on a DuckDB
+    file (default) or on the PostgreSQL database at `location`."""
     import claims as claims_bench
 
     from evalguard_core.store import Store
@@ -159,85 +125,43 @@ def _evalguard_workload() -> dict:
     claims_bench.PHASE_SECONDS = PHASE_SECONDS
     claims_bench.ITEMS_PER_PHASE = ITEMS
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(Path(tmp) / "pg_compare.duckdb")
+        store = Store.open(location or Path(tmp) / "pg_compare.duckdb")
         result = claims_bench.in_process(store, WORKERS)
+        store.close()
     return result
 
 
 def main() -> dict:
-    """Start PostgreSQL, run both workloads, stop PostgreSQL."""
+    """Start PostgreSQL, run the three workloads, stop PostgreSQL."""
     out: dict = {"benchmark": "pg_baseline", "items": ITEMS, "workers": WORKERS}
     try:
-        import psycopg  # noqa: F401
+        import psycopg
     except ImportError:
         out["skipped"] = "psycopg is not installed (pip install 'psycopg[binary]')"
         return out
-    bindir, reason = _ensure_postgres()
-    if bindir is None:
+    server, reason = pgserver.start(fsync=True)
+    if server is None:
         out["skipped"] = reason
         return out
-    tmp = Path(tempfile.mkdtemp(prefix="evalguard-pg-"))
-    data = tmp / "data"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    if os.geteuid() == 0:
-        shutil.chown(tmp, "postgres")
-    started = False
     try:
-        init = subprocess.run(
-            _as_pg_user([str(bindir / "initdb"), "-D", str(data), "-U", "bench", "-A", "trust"]),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if init.returncode != 0:
-            out["skipped"] = f"initdb failed: {init.stderr.strip()[-300:]}"
-            return out
-        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=on"
-        start = subprocess.run(
-            _as_pg_user(
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    opts,
-                    "-l",
-                    str(tmp / "log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ]
-            ),
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-        if start.returncode != 0:
-            out["skipped"] = f"pg_ctl start failed: {start.stderr.strip()[-300:]}"
-            return out
-        started = True
-        version = subprocess.run(
-            [str(bindir / "postgres"), "--version"], capture_output=True, text=True
-        ).stdout.strip()
-        out["postgresql"] = version
-        out["postgres_skip_locked"] = _pg_workload(
-            f"host=127.0.0.1 port={port} user=bench dbname=postgres"
-        )
+        out["postgresql"] = server.version
+        with psycopg.connect(server.url(), autocommit=True) as con:
+            con.execute("CREATE DATABASE baseline")
+            con.execute("CREATE DATABASE evalguard")
+        out["postgres_skip_locked"] = _pg_workload(server.url("baseline"))
+        from evalguard_core.store import Store
+
+        Store.open(server.url("evalguard"), migrate=True).close()
+        out["evalguard_postgresql_in_process"] = _evalguard_workload(server.url("evalguard"))
     finally:
-        if started:
-            subprocess.run(
-                _as_pg_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-                capture_output=True,
-                timeout=60,
-            )
-        shutil.rmtree(tmp, ignore_errors=True)
+        server.stop()
     out["evalguard_duckdb_in_process"] = _evalguard_workload()
     pg = out["postgres_skip_locked"]["cycles_per_s"]
     eg = out["evalguard_duckdb_in_process"]["cycles_per_s"]
+    egpg = out["evalguard_postgresql_in_process"]["cycles_per_s"]
     out["ratio_evalguard_over_postgres"] = round(eg / pg, 3) if pg else None
+    out["ratio_evalguard_postgresql_over_skip_locked"] = round(egpg / pg, 3) if pg else None
+    out["target_evalguard_postgresql_over_skip_locked"] = 0.9
     return out
 
 

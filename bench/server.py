@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import ROOT, emit, generate_run_table, server_process
+from _common import ROOT, backend, emit, generate_run_table, server_process, store_location
 
 N = 1_000_000
 ITEMS = 3000
@@ -30,7 +30,7 @@ def _proc_mb(pid: int) -> dict:
     return fields
 
 
-def _seed(db: Path, tmp: Path) -> tuple[str, list[str]]:
+def _seed(db: str, tmp: Path) -> tuple[str, list[str]]:
     """A 1M-case run, a queue of ITEMS of its cases and CLIENTS annotator keys."""
     import pyarrow.parquet as pq
 
@@ -55,7 +55,7 @@ def main() -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        db = tmpdir / "server.duckdb"
+        db = store_location(tmpdir, "server")
         queue_id, keys = _seed(db, tmpdir)
         with server_process(ROOT / "server.py", db) as (base, proc):
             idle = _proc_mb(proc.pid)
@@ -95,6 +95,7 @@ def main() -> dict:
     peak = loaded.get("VmHWM", 0.0)
     return {
         "benchmark": "server",
+        "backend": backend(),
         "store_cases": N,
         "rss_idle_mb": idle.get("VmRSS"),
         "rss_after_load_mb": loaded.get("VmRSS"),

@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from evalguard_core import frontier
-from evalguard_core.errors import ConflictError, NotFoundError, expect_row
+from evalguard_core.errors import ConflictError, NotFoundError
 from evalguard_core.queues import require_queue
 from evalguard_core.store import Scope, TransactionConflict
 from evalguard_core.store import claims as claims_sql
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
+from evalguard_core.store.records import RaterClaim
 
 # How many free items a claim picks among at random (bench/claims.py measured this; with k=1
 # every rater fights over the head of the queue and most CAS attempts fail).
@@ -79,9 +80,9 @@ def claim_next(
             now = scope.now()
             held, skipped = _rater_state(scope, qid, annotator, now)
             if held is not None:
-                item = expect_row(
-                    items_sql.find_item(scope, qid, item_id=held["item_id"]), "the held item"
-                )
+                item = items_sql.find_item(scope, qid, item_id=held["item_id"])
+                if item is None:  # items are never deleted, so a lease always has its item
+                    raise NotFoundError(f"item {held['item_id']} not found", details=held)
                 return _claimed(scope, queue, item, held["claim_id"], held["lease_expires_at"])
             found = _candidates(scope, queue, annotator, now, skipped, k)
             if not found:
@@ -105,9 +106,9 @@ def claim_next(
 
 def _rater_state(
     scope: Scope, queue_id: str, annotator: str, now: datetime
-) -> tuple[dict[str, Any] | None, set[int]]:
+) -> tuple[RaterClaim | None, set[int]]:
     """(the rater's live lease in the queue or None, the items it released or let expire)."""
-    held = None
+    held: RaterClaim | None = None
     skipped: set[int] = set()
     for c in claims_sql.rater_claims(scope, queue_id, annotator):
         if c["status"] == "active" and c["lease_expires_at"] > now:
@@ -207,8 +208,9 @@ def _claimed(
     scope: Scope, queue: dict[str, Any], item: dict[str, Any], claim_id: str, expires: datetime
 ) -> dict[str, Any]:
     """The claim answer: the item's content (no scores, no judge verdict) and its lease."""
+    content: dict[str, Any] | None
     if "input" in item:  # a frontier entry carries the case content already
-        content: dict[str, Any] | None = {k: item[k] for k in items_sql.CONTENT_COLUMNS}
+        content = {k: item[k] for k in items_sql.CONTENT_COLUMNS}
     else:
         content = items_sql.case_content(scope, item["trace_id"])
     if content is None:  # runs are append-only, so an item always has its case
@@ -360,7 +362,8 @@ def list_claims(scope: Scope, queue_id: str) -> dict[str, Any]:
     queue = require_queue(scope, queue_id)
     expire_leases(scope, queue["queue_id"])
     now = scope.now()
-    rows = claims_sql.list_live_claims(scope, queue["queue_id"], now)
-    for row in rows:
-        row["seconds_left"] = max(0.0, (row["lease_expires_at"] - now).total_seconds())
+    rows = [
+        {**row, "seconds_left": max(0.0, (row["lease_expires_at"] - now).total_seconds())}
+        for row in claims_sql.list_live_claims(scope, queue["queue_id"], now)
+    ]
     return {"queue_id": queue["queue_id"], "claims": rows}

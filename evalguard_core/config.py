@@ -32,6 +32,11 @@ class Variable:
 # The documented list; `settings()` reads exactly these.
 VARIABLES: tuple[Variable, ...] = (
     Variable("EVALGUARD_DB", DEFAULT_DB, "DuckDB store file used by the server and the CLI"),
+    Variable(
+        "EVALGUARD_DATABASE_URL",
+        "",
+        "postgresql://user:pass@host:port/db: use this PostgreSQL database instead of EVALGUARD_DB",
+    ),
     Variable("EVALGUARD_ORG", "", "organization (id or name) for CLI data commands"),
     Variable("EVALGUARD_DEMO", "1", "seed the synthetic demo run into a new store (0 to skip)"),
     Variable("EVALGUARD_PORT", str(DEFAULT_PORT), "port `server.py` listens on"),
@@ -73,6 +78,7 @@ class Settings:
     """The configuration read from the environment at one moment."""
 
     db: str
+    database_url: str | None
     org: str | None
     demo: bool
     port: int
@@ -105,6 +111,7 @@ def settings() -> Settings:
     """Read every EvalGuard variable now, applying the defaults."""
     return Settings(
         db=_get("EVALGUARD_DB"),
+        database_url=_get("EVALGUARD_DATABASE_URL").strip() or None,
         org=_get("EVALGUARD_ORG") or None,
         demo=_get("EVALGUARD_DEMO").strip().lower() not in _FALSE,
         port=int(_get("EVALGUARD_PORT")),
@@ -121,6 +128,12 @@ def settings() -> Settings:
         header_timeout=float(_get("EVALGUARD_HEADER_TIMEOUT")),
         insecure_no_auth=_flag("EVALGUARD_INSECURE_NO_AUTH"),
     )
+
+
+def store_location(db: str | None = None, database_url: str | None = None) -> str:
+    """Where the store lives: the PostgreSQL URL when one is set, else the DuckDB file."""
+    current = settings()
+    return database_url or current.database_url or db or current.db
 
 
 def variable_names() -> list[str]:

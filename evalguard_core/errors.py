@@ -82,6 +82,16 @@ class StoreError(EvalGuardError):
     http_status = 503
 
 
+class TransactionConflict(ConflictError):
+    """Two transactions touched the same rows (or a declared uniqueness); callers retry."""
+
+    code = "conflict"
+
+
+class ConstraintViolation(TransactionConflict):
+    """A write broke a declared uniqueness (e.g. a live key name); a retry may succeed or not."""
+
+
 def expect_row(row: _T | None, what: str) -> _T:
     """`row`, which the caller just wrote or read in the same transaction; a StoreError if gone."""
     if row is None:

@@ -119,7 +119,7 @@ _SETTINGS_CACHE_MAX = 4096
 
 def _cache_key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
     """Cache key: the store file, the organization and the queue."""
-    return (str(scope.store.path), scope.org_id, str(queue_id))
+    return (scope.store.location, scope.org_id, str(queue_id))
 
 
 def require_queue(scope: Scope, queue_id: str) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def import_run(
         if "latency_ms" in cols:
             check_numeric(scope, staged, path, "latency_ms")
         run_name = name or path.stem
-        with scope.db.atomic():
+        with scope.db.atomic(bulk=True):
             sql.assign_trace_ids(scope, staged)
             run_id = sql.insert_run(
                 scope,

@@ -9,7 +9,8 @@ import threading
 from pathlib import Path
 
 from evalguard_core import auth
-from evalguard_core.config import settings
+from evalguard_core.config import settings, store_location
+from evalguard_core.db import is_database_url
 from evalguard_core.errors import EvalGuardError
 from evalguard_core.jobs import fail_interrupted_jobs
 from evalguard_core.store import Store, get_store
@@ -37,12 +38,22 @@ _started: set[int] = set()
 _start_lock = threading.Lock()
 
 
-def open_server_store(path: Path | None = None, *, seed_demo: bool | None = None) -> Store:
-    """The process-wide store; a new file gets the synthetic demo run unless disabled.
+def open_server_store(path: Path | str | None = None, *, seed_demo: bool | None = None) -> Store:
+    """The process-wide store; a new DuckDB file gets the synthetic demo run unless disabled.
 
-    Pages call this on every rerun, so seeding and start-up work happen once per store object.
+    The store is $EVALGUARD_DATABASE_URL when set (PostgreSQL: never seeded, and refused
+    unless migrated), else the DuckDB file. Pages call this on every rerun, so seeding and
+    start-up work happen once per store object.
     """
-    path = Path(path or db_path())
+    where = str(path) if path is not None else store_location()
+    if is_database_url(where):
+        with _start_lock:
+            store = get_store(where)
+            if id(store) not in _started:
+                _started.add(id(store))
+                startup_tasks(store)
+        return store
+    path = Path(where)
     with _start_lock:
         is_new = not path.exists()
         store = get_store(path)

@@ -27,6 +27,8 @@ CASES = {
     "orgs list": None,
     "serve": None,
     "formats": None,  # lists the importers; touches no data
+    "migrate": None,  # whole store: the schema
+    "store copy": None,  # whole store, every organization, by design
     "demo": None,
     "export": (lambda b, tmp: ["annotations", "--run", b["run_id"]], True),
     "align": (lambda b, tmp: ["--run", b["run_id"], "--judge", "llm_judge"], True),

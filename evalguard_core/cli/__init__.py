@@ -18,7 +18,17 @@ from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError
 
 # Each module adds its subcommands with `register(subparsers)`.
-COMMAND_MODULES = ("runs", "keys", "server", "exports", "align", "bootstrap", "tasks", "queues")
+COMMAND_MODULES = (
+    "runs",
+    "keys",
+    "server",
+    "exports",
+    "align",
+    "bootstrap",
+    "tasks",
+    "queues",
+    "store",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

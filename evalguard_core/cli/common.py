@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from evalguard_core import auth
-from evalguard_core.config import settings
+from evalguard_core.config import settings, store_location
 from evalguard_core.store import Scope, Store
 
 _opened: list[Store] = []
@@ -21,9 +20,15 @@ def default_db() -> str:
 
 
 def add_common(parser: argparse.ArgumentParser, *, org: bool = True) -> None:
-    """Add --db, --json and (for data commands) --org."""
+    """Add --db, --database-url, --json and (for data commands) --org."""
     parser.add_argument(
         "--db", default=default_db(), help="DuckDB file (env EVALGUARD_DB; default %(default)s)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=settings().database_url,
+        metavar="URL",
+        help="postgresql://user:pass@host:port/db; wins over --db (env EVALGUARD_DATABASE_URL)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
     if org:
@@ -34,9 +39,14 @@ def add_common(parser: argparse.ArgumentParser, *, org: bool = True) -> None:
         )
 
 
+def location(args: argparse.Namespace) -> str:
+    """The store the command uses: --database-url when given, else the --db file."""
+    return store_location(args.db, getattr(args, "database_url", None))
+
+
 def open_store(args: argparse.Namespace) -> Store:
-    """Open the store named by --db (fails with one line when another process holds it)."""
-    store = Store.open(Path(args.db))
+    """Open the store named by --database-url or --db (one line when it cannot be used)."""
+    store = Store.open(location(args))
     _opened.append(store)
     return store
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from evalguard_core.cli.common import add_common, emit, open_scope
+from evalguard_core.cli.common import add_common, emit, location, open_scope
 from evalguard_core.errors import EvalGuardError
 
 
@@ -37,8 +37,8 @@ def server_script() -> Path:
     if checkout.exists():
         return checkout
     spec = importlib.util.find_spec("evalguard_app")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        script = Path(location) / "server.py"
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        script = Path(folder) / "server.py"
         if script.exists():
             return script
     raise EvalGuardError(
@@ -49,29 +49,34 @@ def server_script() -> Path:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Replace this process with the one-process server."""
     script = server_script()
-    # Fail here with one clear line if another process holds the file. A file that does not
-    # exist yet is left for the server to create, so that it seeds the demo run on first start.
-    # Without keys (local single-user mode: everyone is admin) only loopback is served.
+    from evalguard_core.db import is_database_url
     from evalguard_core.serving import NO_AUTH_BANNER, check_exposure
+    from evalguard_core.store import Store
 
-    if Path(args.db).exists():
-        from evalguard_core.store import Store
-
-        store = Store.open(Path(args.db))
-        try:
-            banner = check_exposure(store, args.host, insecure_no_auth=args.insecure_no_auth)
-        finally:
-            store.close()
+    where = location(args)
+    env = dict(os.environ)
+    store = None
+    if is_database_url(where):
+        # Fail here with one line (server down, wrong password, missing database, unmigrated
+        # or newer schema) rather than half-way through the server's start.
+        store = Store.open(where)
+        env["EVALGUARD_DATABASE_URL"] = where
     else:
-        banner = check_exposure(None, args.host, insecure_no_auth=args.insecure_no_auth)
+        # Fail here with one clear line if another process holds the file. A file that does
+        # not exist yet is left for the server to create, so it seeds the demo on first start.
+        if Path(args.db).exists():
+            store = Store.open(Path(args.db))
+        env["EVALGUARD_DB"] = str(Path(args.db).resolve())
+        env.pop("EVALGUARD_DATABASE_URL", None)
+    # Without keys (local single-user mode: everyone is admin) only loopback is served.
+    try:
+        banner = check_exposure(store, args.host, insecure_no_auth=args.insecure_no_auth)
+    finally:
+        if store is not None:
+            store.close()
     if banner:
         print(NO_AUTH_BANNER.format(host=args.host), file=sys.stderr, flush=True)
-    env = dict(os.environ)
-    env.update(
-        EVALGUARD_DB=str(Path(args.db).resolve()),
-        EVALGUARD_PORT=str(args.port),
-        EVALGUARD_HOST=args.host,
-    )
+    env.update(EVALGUARD_PORT=str(args.port), EVALGUARD_HOST=args.host)
     if args.no_demo:
         env["EVALGUARD_DEMO"] = "0"
     if args.insecure_no_auth:

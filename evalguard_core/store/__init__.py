@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evalguard_core.db import Database, TransactionConflict
+from evalguard_core.db import Database, TransactionConflict, is_database_url, open_database
 
 __all__ = ["DEFAULT_ORG_ID", "Scope", "Store", "TransactionConflict", "get_store", "reset_store"]
 
@@ -32,14 +32,26 @@ class Store:
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
-    def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
-        """Open (and migrate) the store at `path`."""
-        return cls(Database(path, read_only=read_only))
+    def open(
+        cls, location: str | Path, *, read_only: bool = False, migrate: bool | None = None
+    ) -> Store:
+        """Open the store at a DuckDB path (migrated on open) or a PostgreSQL URL (checked)."""
+        return cls(open_database(location, read_only=read_only, migrate=migrate))
+
+    @property
+    def location(self) -> str:
+        """Where the data lives: a file path or a URL without its password."""
+        return self.db.location
 
     @property
     def path(self) -> Path:
-        """Where the database file lives."""
-        return self.db.path
+        """The DuckDB file (for PostgreSQL, the URL without password, as a path-like)."""
+        return Path(self.db.location)
+
+    @property
+    def dialect(self) -> str:
+        """duckdb or postgresql."""
+        return self.db.dialect
 
     def scope(self, org_id: str | None = None) -> Scope:
         """A handle for one organization's data (the default organization when None)."""
@@ -75,21 +87,26 @@ _shared: dict[str, Store] = {}
 _shared_lock = threading.Lock()
 
 
-def get_store(path: str | Path) -> Store:
-    """The process-wide store for `path`, opened on first use (DuckDB allows one per process)."""
-    key = str(Path(path).resolve())
+def _key(location: str | Path) -> str:
+    """One key per store: the URL as given, or the file's absolute path."""
+    return str(location) if is_database_url(location) else str(Path(location).resolve())
+
+
+def get_store(location: str | Path) -> Store:
+    """The process-wide store for a path or URL, opened on first use (one per process)."""
+    key = _key(location)
     with _shared_lock:
         store = _shared.get(key)
         if store is None:
-            store = Store.open(path)
+            store = Store.open(location)
             _shared[key] = store
         return store
 
 
-def reset_store(path: str | Path | None = None) -> None:
+def reset_store(location: str | Path | None = None) -> None:
     """Close and forget shared stores (tests and shutdown)."""
     with _shared_lock:
-        keys = [str(Path(path).resolve())] if path else list(_shared)
+        keys = [_key(location)] if location else list(_shared)
         for key in keys:
             store = _shared.pop(key, None)
             if store is not None:

@@ -48,7 +48,7 @@ def insert_annotation(scope: Scope, row: dict[str, Any]) -> str:
     """Insert a new annotation; returns its id."""
     annotation_id = str(uuid.uuid4())
     now = scope.now()
-    scope.db.execute(
+    scope.db.write(
         "INSERT INTO annotations (annotation_id, org_id, run_id, trace_id, target_type, "
         "target_id, queue_id, item_id, annotator, label, score, comment, source, created_at, "
         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -77,7 +77,7 @@ def update_annotation(
     scope: Scope, annotation_id: str, *, label: str | None, score: float | None, comment: str | None
 ) -> None:
     """Replace the value of an existing annotation (the event log keeps the old one)."""
-    scope.db.execute(
+    scope.db.write(
         "UPDATE annotations SET label = ?, score = ?, comment = ?, updated_at = ? "
         "WHERE org_id = ? AND CAST(annotation_id AS VARCHAR) = ?",
         [label, score, comment, scope.now(), scope.org_id, annotation_id],

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from evalguard_core.errors import expect_row
+from evalguard_core.db import Dialects
 from evalguard_core.sampling import MISSING, StrataSpec
 from evalguard_core.store import Scope
+from evalguard_core.store.runs import _immutable, _quantiles
 
 HISTOGRAM_BINS = 30
 
@@ -85,12 +86,16 @@ def _stratum_sql(spec: StrataSpec, params: dict[str, Any]) -> str:
     return f"CASE {' '.join(whens)} ELSE $nlast END"
 
 
+# A case's pseudo-random rank for a seed: portable (DuckDB's hash() has no PostgreSQL twin).
+_RANK = "md5(CAST(trace_id AS VARCHAR) || ':' || CAST($seed AS VARCHAR))"
+
 _QUEUED = (
     "SELECT trace_id FROM queue_items WHERE org_id = CAST($org AS UUID) "
     "AND queue_id = CAST($queue AS UUID)"
 )
 
 
+@_immutable
 def scorer_kinds(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     """Per scorer of a run: how many numeric scores and how many labels it has."""
     return scope.db.fetch_dicts(
@@ -101,6 +106,7 @@ def scorer_kinds(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     )
 
 
+@_immutable
 def label_values(scope: Scope, run_id: str, scorer: str) -> list[str]:
     """The distinct labels one scorer gave in a run."""
     rows = scope.db.fetchall(
@@ -111,6 +117,7 @@ def label_values(scope: Scope, run_id: str, scorer: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+@_immutable
 def score_stats(scope: Scope, run_id: str, scorer: str) -> dict[str, Any]:
     """Count, range and terciles (observed values) of one scorer's scores over the whole run.
 
@@ -127,23 +134,21 @@ def score_stats(scope: Scope, run_id: str, scorer: str) -> dict[str, Any]:
     )[0]
     stats["t1"] = stats["t2"] = None
     if stats["n"] and not (stats["min"] >= 0.0 and stats["max"] <= 1.0):
-        stats["t1"], stats["t2"] = expect_row(
-            scope.db.fetchone(
-                "SELECT quantile_disc(score, 1 / 3), quantile_disc(score, 2 / 3) "
-                f"FROM scores {where}",
-                params,
-            ),
-            "an aggregate row",
+        terciles = scope.db.fetchone(
+            "SELECT percentile_disc(1.0 / 3) WITHIN GROUP (ORDER BY score), "
+            f"percentile_disc(2.0 / 3) WITHIN GROUP (ORDER BY score) FROM scores {where}",
+            params,
         )
+        stats["t1"], stats["t2"] = terciles or (None, None)
     return stats
 
 
+@_immutable
 def latency_stats(scope: Scope, run_id: str) -> dict[str, Any]:
     """Count, range and p50/p90/p99 of latency_ms over the whole run."""
     rows = scope.db.fetch_dicts(
         "SELECT count(latency_ms) AS n, min(latency_ms) AS min, max(latency_ms) AS max, "
-        "quantile_cont(latency_ms, 0.5) AS p50, quantile_cont(latency_ms, 0.9) AS p90, "
-        "quantile_cont(latency_ms, 0.99) AS p99 FROM cases "
+        f"{_quantiles('latency_ms')} FROM cases "
         "WHERE org_id = CAST(? AS UUID) AND run_id = CAST(? AS UUID) "
         "AND latency_ms IS NOT NULL AND NOT isnan(latency_ms)",
         [scope.org_id, run_id],
@@ -174,13 +179,14 @@ def stratum_populations(
     counts = {
         name: int(n)
         for name, n in _fetchall(
-            scope, f"SELECT stratum, count(*) FROM ({src}) GROUP BY stratum", params
+            scope, f"SELECT stratum, count(*) FROM ({src}) s GROUP BY stratum", params
         )
     }
     if queued_from_run(scope, queue_id, run_id):
         queued = _fetchall(
             scope,
-            f"SELECT stratum, count(*) FROM ({src}) WHERE trace_id IN ({_QUEUED}) GROUP BY stratum",
+            f"SELECT stratum, count(*) FROM ({src}) s WHERE trace_id IN ({_QUEUED}) "
+            "GROUP BY stratum",
             params,
         )
         for name, n in queued:
@@ -209,7 +215,7 @@ def histogram(
     params = {**params, "org": scope.org_id, "run": run_id}
     if spec.strategy == "scorer":
         rows = _fetchall(
-            scope, f"SELECT stratum, count(*) FROM ({src}) GROUP BY ALL ORDER BY stratum", params
+            scope, f"SELECT stratum, count(*) FROM ({src}) s GROUP BY 1 ORDER BY stratum", params
         )
         return [{"value": name, "stratum": name, "count": int(n)} for name, n in rows]
     if lo is None or hi is None:
@@ -219,8 +225,8 @@ def histogram(
     rows = _fetchall(
         scope,
         "SELECT greatest(least(CAST(floor((v - $lo) / $width) AS BIGINT), $last), 0) AS b, "
-        f"stratum, count(*) FROM ({src}) WHERE v IS NOT NULL AND NOT isnan(v) "
-        "GROUP BY ALL ORDER BY b, stratum",
+        f"stratum, count(*) FROM ({src}) s WHERE v IS NOT NULL AND NOT isnan(v) "
+        "GROUP BY 1, 2 ORDER BY b, stratum",
         {**params, "lo": lo, "width": width, "last": nbins - 1},
     )
     return [
@@ -247,12 +253,13 @@ def insert_sample(
     seed: int,
     job_id: str | None,
 ) -> dict[str, int]:
-    """Draw n_h cases per stratum (seeded hash order) into the queue; returns added per stratum.
+    """Draw n_h cases per stratum (seeded rank order) into the queue; returns added per stratum.
 
-    The caller holds the transaction. `hash(trace_id, seed)` gives every case a fixed pseudo-
-    random rank for a seed, so the same seed, run and queue state draw the same cases: the
-    n_h eligible cases of lowest rank. `min_by(…, k)` keeps only the k lowest per stratum (a
-    top-k, not a sort of the run); k leaves room for cases skipped because they are queued.
+    The caller holds the transaction. `_RANK` (md5 of trace id and seed, the same on DuckDB and
+    PostgreSQL) gives every case a fixed pseudo-random rank for a seed, so the same seed, run
+    and queue state draw the same cases on either backend: the n_h eligible cases of lowest
+    rank. On DuckDB `min_by(…, k)` first keeps only the k lowest per stratum (a top-k, not a
+    sort of the run); k leaves room for cases skipped because they are queued.
     """
     names = [k for k, v in allocations.items() if v > 0]
     if not names:
@@ -260,20 +267,32 @@ def insert_sample(
     src, params = _source_sql(spec, complete)
     k = max(allocations[n] for n in names) + queued_from_run(scope, queue_id, run_id)
     target = _TARGET_EXPR[target_type]
+    draw = Dialects(
+        duckdb=(
+            f"top AS (SELECT stratum, min_by(trace_id, {_RANK}, $k) AS ids FROM src "
+            "WHERE list_contains(CAST($names AS VARCHAR[]), stratum) GROUP BY stratum), "
+            "cand AS (SELECT stratum, unnest(ids) AS trace_id FROM top), "
+            "fresh AS (SELECT c.trace_id, c.stratum, a.n_h, a.pi FROM cand c "
+            f"JOIN alloc a ON a.stratum = c.stratum WHERE c.trace_id NOT IN ({_QUEUED})), "
+            "drawn AS (SELECT * FROM fresh QUALIFY row_number() OVER (PARTITION BY stratum "
+            f"ORDER BY {_RANK}, trace_id) <= n_h) "
+        ),
+        postgresql=(
+            "fresh AS (SELECT s.trace_id, s.stratum, a.n_h, a.pi FROM src s "
+            f"JOIN alloc a ON a.stratum = s.stratum WHERE s.trace_id NOT IN ({_QUEUED})), "
+            "drawn AS (SELECT * FROM (SELECT f.*, row_number() OVER (PARTITION BY stratum "
+            f"ORDER BY {_RANK}, trace_id) AS rn FROM fresh f) r WHERE rn <= n_h) "
+        ),
+    )
     rows = _fetchall(
         scope,
         "INSERT INTO queue_items (item_id, queue_id, org_id, trace_id, run_id, target_id, status, "
         "version, done_count, position, stratum, inclusion_prob, job_id, added_at) "
         f"WITH src AS ({src}), "
-        "alloc AS (SELECT unnest($names) AS stratum, unnest($sizes) AS n_h, "
-        "unnest($probs) AS pi), "
-        "top AS (SELECT stratum, min_by(trace_id, hash(trace_id, $seed), $k) AS ids FROM src "
-        "WHERE list_contains($names, stratum) GROUP BY stratum), "
-        "cand AS (SELECT stratum, unnest(ids) AS trace_id FROM top), "
-        "fresh AS (SELECT c.trace_id, c.stratum, a.n_h, a.pi FROM cand c "
-        f"JOIN alloc a ON a.stratum = c.stratum WHERE c.trace_id NOT IN ({_QUEUED})), "
-        "drawn AS (SELECT * FROM fresh QUALIFY row_number() OVER (PARTITION BY stratum "
-        "ORDER BY hash(trace_id, $seed), trace_id) <= n_h) "
+        "alloc AS (SELECT unnest(CAST($names AS VARCHAR[])) AS stratum, "
+        "unnest(CAST($sizes AS BIGINT[])) AS n_h, "
+        "unnest(CAST($probs AS DOUBLE PRECISION[])) AS pi), "
+        f"{scope.db.sql(draw)}"
         "SELECT nextval('queue_item_id_seq'), CAST($queue AS UUID), CAST($org AS UUID), "
         f"c.trace_id, c.run_id, {target}, 'pending', 0, 0, random(), d.stratum, d.pi, "
         "CAST($job AS UUID), $now FROM drawn d JOIN cases c ON c.trace_id = d.trace_id "

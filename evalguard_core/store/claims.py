@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from evalguard_core.store import Scope
+from evalguard_core.store.records import ExpiredClaim, LastClaim, LiveClaim, RaterClaim
 
 
-def rater_claims(scope: Scope, queue_id: str, annotator: str) -> list[dict[str, Any]]:
+def rater_claims(scope: Scope, queue_id: str, annotator: str) -> list[RaterClaim]:
     """The rater's active, released and expired claims in a queue (its lease and its skips)."""
-    return scope.db.fetch_dicts(
+    rows = scope.db.fetch_dicts(
         "SELECT item_id, CAST(claim_id AS VARCHAR) AS claim_id, status, lease_expires_at, "
         "claimed_at FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) "
         "AND annotator = ? AND status IN ('active', 'released', 'expired')",
         [scope.org_id, queue_id, annotator],
     )
+    return cast(list[RaterClaim], rows)
 
 
 def insert_claim(
@@ -31,7 +33,7 @@ def insert_claim(
 ) -> str:
     """Record a new active lease (caller holds the item's CAS in the same transaction)."""
     claim_id = str(uuid.uuid4())
-    scope.db.execute(
+    scope.db.write(
         "INSERT INTO claims (claim_id, org_id, queue_id, item_id, annotator, status, claimed_at, "
         "lease_expires_at, shown_order) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
         [claim_id, scope.org_id, queue_id, item_id, annotator, now, expires, shown_order],
@@ -43,44 +45,46 @@ def end_claim(
     scope: Scope, claim_id: str, status: str, now: datetime, *, shown_order: str | None = None
 ) -> None:
     """Close a lease as completed, released or expired (recording the pairwise side order)."""
-    scope.db.execute(
+    scope.db.write(
         "UPDATE claims SET status = ?, ended_at = ?, shown_order = COALESCE(?, shown_order) "
         "WHERE org_id = ? AND claim_id = CAST(? AS UUID)",
         [status, now, shown_order, scope.org_id, claim_id],
     )
 
 
-def last_claim(scope: Scope, queue_id: str, item_id: int, annotator: str) -> dict[str, Any] | None:
+def last_claim(scope: Scope, queue_id: str, item_id: int, annotator: str) -> LastClaim | None:
     """The rater's most recent claim on an item, whatever its status."""
-    return scope.db.fetch_dict(
+    row = scope.db.fetch_dict(
         "SELECT CAST(claim_id AS VARCHAR) AS claim_id, status, lease_expires_at, shown_order "
         "FROM claims WHERE org_id = ? AND queue_id = CAST(? AS UUID) AND item_id = ? "
         "AND annotator = ? ORDER BY claimed_at DESC LIMIT 1",
         [scope.org_id, queue_id, item_id, annotator],
     )
+    return cast(LastClaim | None, row)
 
 
 def extend_claim(scope: Scope, claim_id: str, expires: datetime) -> None:
     """Move a lease's expiry."""
-    scope.db.execute(
+    scope.db.write(
         "UPDATE claims SET lease_expires_at = ? WHERE org_id = ? AND claim_id = CAST(? AS UUID)",
         [expires, scope.org_id, claim_id],
     )
 
 
-def expire_stale_on_item(scope: Scope, item_id: int, now: datetime) -> list[dict[str, Any]]:
+def expire_stale_on_item(scope: Scope, item_id: int, now: datetime) -> list[ExpiredClaim]:
     """Mark the item's run-out active leases expired; returns them."""
-    return scope.db.fetch_dicts(
+    rows = scope.db.fetch_dicts(
         "UPDATE claims SET status = 'expired', ended_at = ? WHERE org_id = ? AND item_id = ? "
         "AND status = 'active' AND lease_expires_at <= ? "
         "RETURNING CAST(claim_id AS VARCHAR) AS claim_id, annotator, lease_expires_at",
         [now, scope.org_id, item_id, now],
     )
+    return cast(list[ExpiredClaim], rows)
 
 
-def list_live_claims(scope: Scope, queue_id: str, now: datetime) -> list[dict[str, Any]]:
+def list_live_claims(scope: Scope, queue_id: str, now: datetime) -> list[LiveClaim]:
     """Live leases of a queue with their items, soonest expiry first."""
-    return scope.db.fetch_dicts(
+    rows = scope.db.fetch_dicts(
         "SELECT CAST(c.claim_id AS VARCHAR) AS claim_id, c.item_id, i.target_id, i.trace_id, "
         "c.annotator, c.claimed_at, c.lease_expires_at "
         "FROM claims c JOIN queue_items i ON i.item_id = c.item_id AND i.org_id = c.org_id "
@@ -88,6 +92,7 @@ def list_live_claims(scope: Scope, queue_id: str, now: datetime) -> list[dict[st
         "AND c.lease_expires_at > ? ORDER BY c.lease_expires_at, c.item_id",
         [scope.org_id, queue_id, now],
     )
+    return cast(list[LiveClaim], rows)
 
 
 def claim_counts_by_item(scope: Scope, queue_id: str) -> list[tuple[int, str, str]]:

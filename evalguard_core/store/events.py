@@ -20,7 +20,7 @@ def append_event(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Append one event (callers put it in the same transaction as the change it records)."""
-    scope.db.execute(
+    scope.db.write(
         "INSERT INTO events (event_id, org_id, event_at, actor, kind, queue_id, item_id, trace_id, "
         "annotation_id, payload) VALUES (nextval('event_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

@@ -9,7 +9,7 @@ from evalguard_core.store import Scope
 
 def _arrow(scope: Scope, sql: str, params: list[Any]) -> Any:
     """Run a query and return a pyarrow Table."""
-    return scope.db.cursor().sql(sql, params=params).to_arrow_table()
+    return scope.db.fetch_arrow(sql, params)
 
 
 def annotations_table(
@@ -23,10 +23,10 @@ def annotations_table(
         "CAST(a.queue_id AS VARCHAR) AS queue_id, CAST(a.task_id AS VARCHAR) AS task_id, "
         "a.annotator, a.label, a.score, a.comment, a.source, a.created_at, a.updated_at "
         "FROM annotations a JOIN cases c ON c.trace_id = a.trace_id AND c.org_id = a.org_id "
-        "WHERE a.org_id = ? AND (? IS NULL OR CAST(a.run_id AS VARCHAR) = ?) "
-        "AND (? IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) AND (? IS NULL OR a.annotator = ?) "
+        "WHERE a.org_id = ? AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.run_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) "
         "ORDER BY a.created_at, a.trace_id",
-        [scope.org_id, run_id, run_id, queue_id, queue_id, annotator, annotator],
+        [scope.org_id, run_id, run_id, queue_id, queue_id],
     )
 
 
@@ -56,6 +56,7 @@ def paired_table(scope: Scope, *, run_id: str, judge: str, queue_id: str | None)
         "LEFT JOIN queue_items qi ON qi.trace_id = a.trace_id AND qi.queue_id = a.queue_id "
         "AND qi.org_id = a.org_id "
         "WHERE a.org_id = ? AND CAST(a.run_id AS VARCHAR) = ? "
-        "AND (? IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) ORDER BY c.trace_id, a.annotator",
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) "
+        "ORDER BY c.trace_id, a.annotator",
         [judge, scope.org_id, run_id, queue_id, queue_id],
     )

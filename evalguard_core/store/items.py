@@ -40,7 +40,7 @@ def resolve_targets(
 
 def insert_items(scope: Scope, queue_id: str, target_type: str, trace_ids: list[int]) -> int:
     """Add the cases as items unless already in the queue (caller holds the transaction+lock)."""
-    row = scope.db.fetchone(
+    return scope.db.execute(
         "INSERT INTO queue_items (item_id, queue_id, org_id, trace_id, run_id, target_id, status, "
         "version, done_count, position, added_at) "
         f"SELECT nextval('queue_item_id_seq'), CAST(? AS UUID), c.org_id, c.trace_id, c.run_id, "
@@ -51,7 +51,6 @@ def insert_items(scope: Scope, queue_id: str, target_type: str, trace_ids: list[
         "WHERE i.org_id = c.org_id AND i.queue_id = CAST(? AS UUID) AND i.trace_id = c.trace_id)",
         [queue_id, target_type, scope.now(), trace_ids, scope.org_id, queue_id],
     )
-    return int(row[0]) if row else 0
 
 
 def find_item_by_trace(scope: Scope, queue_id: str, trace_id: int) -> dict[str, Any] | None:
@@ -148,13 +147,13 @@ def cas_item(
 ) -> bool:
     """Compare-and-swap: bump the item's version if it is still at `version`; False if not."""
     # The updated-row count, not RETURNING: DuckDB's RETURNING costs ~0.4 ms more per call.
-    row = scope.db.fetchone(
+    changed = scope.db.execute(
         "UPDATE queue_items SET version = version + 1, status = ?, "
         "done_count = coalesce(?, done_count) "
         "WHERE org_id = ? AND item_id = ? AND version = ?",
         [status, done_count, scope.org_id, item_id, version],
     )
-    return bool(row and row[0])
+    return changed > 0
 
 
 def progress(scope: Scope, per_queue: dict[str, int], now: datetime) -> dict[str, dict[str, Any]]:
@@ -197,10 +196,10 @@ def progress(scope: Scope, per_queue: dict[str, int], now: datetime) -> dict[str
     raters = scope.db.fetchall(
         "WITH a AS (SELECT CAST(queue_id AS VARCHAR) AS queue_id, annotator, count(*) AS n "
         "  FROM annotations WHERE org_id = ? AND list_contains(CAST(? AS VARCHAR[]), "
-        "  CAST(queue_id AS VARCHAR)) GROUP BY ALL), "
+        "  CAST(queue_id AS VARCHAR)) GROUP BY 1, 2), "
         "c AS (SELECT CAST(queue_id AS VARCHAR) AS queue_id, annotator, count(*) AS n "
         "  FROM claims WHERE org_id = ? AND status = 'active' AND lease_expires_at > ? "
-        "  AND list_contains(CAST(? AS VARCHAR[]), CAST(queue_id AS VARCHAR)) GROUP BY ALL) "
+        "  AND list_contains(CAST(? AS VARCHAR[]), CAST(queue_id AS VARCHAR)) GROUP BY 1, 2) "
         "SELECT coalesce(a.queue_id, c.queue_id), coalesce(a.annotator, c.annotator), "
         "  coalesce(a.n, 0), coalesce(c.n, 0) "
         "FROM a FULL OUTER JOIN c ON a.queue_id = c.queue_id AND a.annotator = c.annotator "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from evalguard_core.db import ConstraintViolation
+from evalguard_core.errors import ConstraintViolation
 from evalguard_core.store import Scope, Store
 
 

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evalguard_core.errors import expect_row
+from evalguard_core.db import Database, Dialects, DuckDatabase
 from evalguard_core.store import Scope
 
 CORE_TEXT_COLUMNS = ("input", "output", "output_a", "output_b", "expected")
 _NESTED_TYPES = ("STRUCT", "MAP", "JSON", "UNION")
+
+
+def _quantiles(column: str) -> str:
+    """p50/p90/p99 of a column (ordered-set aggregates: the same spelling on both backends)."""
+    return ", ".join(
+        f"percentile_cont({q}) WITHIN GROUP (ORDER BY {column}) AS p{round(q * 100)}"
+        for q in (0.5, 0.9, 0.99)
+    )
 
 
 def decode_metadata(row: dict[str, Any]) -> dict[str, Any]:
@@ -27,11 +39,13 @@ def quote_ident(name: str) -> str:
 
 @dataclass
 class StagedFile:
-    """A file read into a temporary table of this thread's connection."""
+    """A file read into a temporary DuckDB table: in the store itself when the store is
+    DuckDB, else in a private in-memory DuckDB (`db`) that `drop_staged` closes."""
 
     table: str
     columns: dict[str, str]  # name -> DuckDB type
     rows: int
+    db: Database
 
 
 def _reader_sql(fmt: str) -> str:
@@ -53,8 +67,9 @@ def _reader_sql(fmt: str) -> str:
 
 
 def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> StagedFile:
-    """Read `path` into a temp table with `_row` (1-based) and a fresh `_trace_id` per row."""
-    cur = scope.db.cursor()
+    """Read `path` into a temp table with `_row` (1-based); DuckDB's readers parse it."""
+    db = scope.db if isinstance(scope.db, DuckDatabase) else DuckDatabase(":memory:")
+    cur = db.cursor()
     raw = f"_eg_raw_{uuid.uuid4().hex}"
     table = f"_eg_stage_{uuid.uuid4().hex}"
     params = [path, delimiter] if fmt == "csv" else [path]
@@ -70,21 +85,37 @@ def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> St
         cur.execute(f"DROP TABLE IF EXISTS {raw}")
     described = cur.execute(f"DESCRIBE {table}").fetchall()
     columns = {row[0]: str(row[1]) for row in described if row[0] != "_row"}
-    rows = scope.db.scalar(f"SELECT count(*) FROM {table}")
-    return StagedFile(table=table, columns=columns, rows=int(rows))
+    staged = StagedFile(table=table, columns=columns, rows=0, db=db)
+    staged.rows = int(db.scalar(f"SELECT count(*) FROM {table}"))
+    return staged
 
 
 def drop_staged(scope: Scope, staged: StagedFile) -> None:
-    """Drop a staging table."""
-    scope.db.execute(f"DROP TABLE IF EXISTS {staged.table}")
+    """Drop a staging table (and its private database)."""
+    staged.db.execute(f"DROP TABLE IF EXISTS {staged.table}")
+    if staged.db is not scope.db:
+        staged.db.close()
+
+
+def _insert_staged(
+    scope: Scope, staged: StagedFile, table: str, columns: str, select: str, params: list[Any]
+) -> None:
+    """INSERT INTO table (columns) SELECT … FROM the staged file: in place when the file is
+    staged in the store, else the rows are computed in the staging DuckDB and bulk-loaded."""
+    if staged.db is scope.db:
+        scope.db.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+        return
+    names = [c.strip() for c in columns.split(",")]
+    data = staged.db.fetch_arrow(select, params)
+    scope.db.load_arrow(table, data.rename_columns(names))
 
 
 def staged_rows_where(
     scope: Scope, staged: StagedFile, condition: str, limit: int = 10
 ) -> tuple[int, list[int]]:
     """Count rows matching a condition built from quoted identifiers, plus the first few."""
-    count = scope.db.scalar(f"SELECT count(*) FROM {staged.table} WHERE {condition}")
-    sample = scope.db.fetchall(
+    count = staged.db.scalar(f"SELECT count(*) FROM {staged.table} WHERE {condition}")
+    sample = staged.db.fetchall(
         f"SELECT _row FROM {staged.table} WHERE {condition} ORDER BY _row LIMIT {int(limit)}"
     )
     return int(count), [int(r[0]) for r in sample]
@@ -112,7 +143,7 @@ def staged_duplicates(
 ) -> list[dict[str, Any]]:
     """Values of `columns` that occur on more than one row, with the rows."""
     cols = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR)" for c in columns)
-    rows = scope.db.fetchall(
+    rows = staged.db.fetchall(
         f"SELECT [{cols}] AS k, list(_row ORDER BY _row) FROM {staged.table} "
         f"GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row) LIMIT {int(limit)}"
     )
@@ -159,9 +190,12 @@ def insert_run(
         metadata = f"json_object({pairs})"
     else:
         metadata = "NULL"
-    db.execute(
-        "INSERT INTO cases (trace_id, run_id, org_id, case_id, input, output, output_a, "
-        "output_b, expected, latency_ms, metadata) "
+    _insert_staged(
+        scope,
+        staged,
+        "cases",
+        "trace_id, run_id, org_id, case_id, input, output, output_a, output_b, expected, "
+        "latency_ms, metadata",
         f"SELECT _trace_id, ?, ?, trim(CAST({quote_ident('case_id')} AS VARCHAR)), "
         f"{', '.join(text)}, {latency}, {metadata} FROM {staged.table} ORDER BY _row",
         [run_id, scope.org_id],
@@ -178,25 +212,23 @@ def insert_run(
             if scorer in label_columns
             else "NULL"
         )
-        reason = (
-            f"NULLIF(CAST({quote_ident(reason_columns[scorer])} AS VARCHAR), '')"
-            if scorer in reason_columns
-            else "NULL"
-        )
-        db.execute(
-            "INSERT INTO scores (trace_id, run_id, org_id, scorer, score, label, judge_reasoning) "
-            f"SELECT _trace_id, ?, ?, ?, {score}, {label}, {reason} FROM {staged.table} "
-            f"WHERE {score} IS NOT NULL OR {label} IS NOT NULL OR {reason} IS NOT NULL",
+        _insert_staged(
+            scope,
+            staged,
+            "scores",
+            "trace_id, run_id, org_id, scorer, score, label",
+            f"SELECT _trace_id, ?, ?, ?, {score}, {label} FROM {staged.table} "
+            f"WHERE {score} IS NOT NULL OR {label} IS NOT NULL",
             [run_id, scope.org_id, scorer],
         )
     return run_id
 
 
 def assign_trace_ids(scope: Scope, staged: StagedFile) -> None:
-    """Give each staged row a global trace id from the store's sequence."""
-    db = scope.db
-    db.execute(f"ALTER TABLE {staged.table} ADD COLUMN _trace_id BIGINT")
-    db.execute(f"UPDATE {staged.table} SET _trace_id = nextval('trace_id_seq')")
+    """Give each staged row a global trace id: a block of the store's sequence, in row order."""
+    first = scope.db.reserve_ids("trace_id_seq", staged.rows) if staged.rows else 0
+    staged.db.execute(f"ALTER TABLE {staged.table} ADD COLUMN _trace_id BIGINT")
+    staged.db.execute(f"UPDATE {staged.table} SET _trace_id = ? + _row - 1", [first])
 
 
 def _sql_str(value: str) -> str:
@@ -205,6 +237,24 @@ def _sql_str(value: str) -> str:
 
 
 # -- reads -------------------------------------------------------------------------------------
+# The distinct scorers of every run. DuckDB scans the scores column in a blink; PostgreSQL would
+# read every score row (3M for a 1M-case run, seconds per page), so it skips through the
+# (run_id, scorer) index instead: one index probe per distinct (run, scorer) pair.
+_RUN_SCORERS = Dialects(
+    duckdb=(
+        "SELECT CAST(run_id AS VARCHAR), array_agg(DISTINCT scorer ORDER BY scorer) FROM scores "
+        "WHERE org_id = ? AND org_id = ? GROUP BY run_id"
+    ),
+    postgresql=(
+        "WITH RECURSIVE s AS ((SELECT run_id, scorer FROM scores WHERE org_id = ? "
+        "ORDER BY run_id, scorer LIMIT 1) UNION ALL SELECT n.run_id, n.scorer FROM s, "
+        "LATERAL (SELECT run_id, scorer FROM scores WHERE org_id = ? "
+        "AND (run_id, scorer) > (s.run_id, s.scorer) ORDER BY run_id, scorer LIMIT 1) n) "
+        "SELECT CAST(run_id AS VARCHAR), array_agg(scorer ORDER BY scorer) FROM s GROUP BY run_id"
+    ),
+)
+
+
 def list_runs(scope: Scope) -> list[dict[str, Any]]:
     """The organization's runs, newest first, with their scorers."""
     runs = scope.db.fetch_dicts(
@@ -212,11 +262,7 @@ def list_runs(scope: Scope) -> list[dict[str, Any]]:
         "created_at FROM runs WHERE org_id = ? ORDER BY created_at DESC",
         [scope.org_id],
     )
-    scorers = scope.db.fetchall(
-        "SELECT CAST(run_id AS VARCHAR), list(DISTINCT scorer ORDER BY scorer) FROM scores "
-        "WHERE org_id = ? GROUP BY run_id",
-        [scope.org_id],
-    )
+    scorers = scope.db.fetchall(_RUN_SCORERS, [scope.org_id, scope.org_id])
     by_run = dict(scorers)
     for run in runs:
         run["scorers"] = by_run.get(run["run_id"], [])
@@ -232,11 +278,40 @@ def get_run(scope: Scope, run_id: str) -> dict[str, Any] | None:
     )
 
 
+# Scores, latencies and cases of a run never change after its import (runs are append-only and
+# ids are fresh UUIDs), so their summaries are computed once per process: on PostgreSQL the
+# percentiles over a 1M-case run take seconds, and every page rerun asks again.
+_SUMMARIES: dict[tuple[Any, ...], Any] = {}
+_SUMMARIES_MAX = 512
+_SUMMARIES_LOCK = threading.Lock()
+
+
+def _immutable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Memoize a per-run summary by (store, organization, arguments); returns deep copies."""
+
+    @functools.wraps(fn)
+    def wrapper(scope: Scope, *args: Any) -> Any:
+        key = (fn.__name__, scope.store.location, scope.org_id, *args)
+        with _SUMMARIES_LOCK:
+            hit = _SUMMARIES.get(key)
+        if hit is None:
+            hit = fn(scope, *args)
+            with _SUMMARIES_LOCK:
+                if len(_SUMMARIES) >= _SUMMARIES_MAX:
+                    _SUMMARIES.pop(next(iter(_SUMMARIES)))
+                _SUMMARIES[key] = hit
+        return copy.deepcopy(hit)
+
+    return wrapper
+
+
+@_immutable
 def scorer_summary(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     """Per scorer: how many cases, numeric summary and label distribution."""
     rows = scope.db.fetch_dicts(
         "SELECT scorer, count(*) AS n, count(score) AS n_scores, count(label) AS n_labels, "
-        "min(score) AS min, avg(score) AS mean, median(score) AS median, max(score) AS max "
+        "min(score) AS min, avg(score) AS mean, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY score) AS median, max(score) AS max "
         "FROM scores WHERE org_id = ? AND run_id = CAST(? AS UUID) GROUP BY scorer "
         "ORDER BY scorer",
         [scope.org_id, run_id],
@@ -254,12 +329,12 @@ def scorer_summary(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+@_immutable
 def latency_summary(scope: Scope, run_id: str) -> dict[str, Any]:
     """Count and quantiles of latency_ms."""
     row = scope.db.fetch_dicts(
         "SELECT count(latency_ms) AS n, min(latency_ms) AS min, "
-        "quantile_cont(latency_ms, 0.5) AS p50, quantile_cont(latency_ms, 0.9) AS p90, "
-        "quantile_cont(latency_ms, 0.99) AS p99, max(latency_ms) AS max FROM cases "
+        f"{_quantiles('latency_ms')}, max(latency_ms) AS max FROM cases "
         "WHERE org_id = ? AND run_id = CAST(? AS UUID)",
         [scope.org_id, run_id],
     )
@@ -273,8 +348,8 @@ def annotation_counts(scope: Scope, run_id: str) -> dict[str, int]:
         "WHERE org_id = ? AND run_id = CAST(? AS UUID)",
         [scope.org_id, run_id],
     )
-    row = expect_row(row, "an aggregate row")
-    return {"annotations": int(row[0]), "annotators": int(row[1]), "labelled_cases": int(row[2])}
+    n, raters, cases = row or (0, 0, 0)
+    return {"annotations": int(n), "annotators": int(raters), "labelled_cases": int(cases)}
 
 
 @dataclass
@@ -297,8 +372,10 @@ def _case_where(scope: Scope, run_id: str, f: CaseFilter) -> tuple[str, list[Any
     if f.scorer and (f.score_min is not None or f.score_max is not None):
         where.append(
             "EXISTS (SELECT 1 FROM scores s WHERE s.trace_id = c.trace_id AND s.scorer = ? "
-            "AND s.score >= coalesce(?, -'infinity'::DOUBLE) "
-            "AND s.score <= coalesce(?, 'infinity'::DOUBLE))"
+            "AND s.score >= coalesce(CAST(? AS DOUBLE PRECISION), "
+            "CAST('-infinity' AS DOUBLE PRECISION)) "
+            "AND s.score <= coalesce(CAST(? AS DOUBLE PRECISION), "
+            "CAST('infinity' AS DOUBLE PRECISION)))"
         )
         params += [f.scorer, f.score_min, f.score_max]
     if f.label_scorer and f.label is not None:
@@ -368,6 +445,7 @@ def attach_scores(scope: Scope, cases: list[dict[str, Any]]) -> None:
         case["scores"] = by_trace.get(case["trace_id"], {})
 
 
+@_immutable
 def score_histogram(scope: Scope, run_id: str, scorer: str, bins: int = 30) -> list[dict[str, Any]]:
     """Equal-width histogram of one scorer's scores, computed in DuckDB."""
     bounds = scope.db.fetchone(

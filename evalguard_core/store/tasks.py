@@ -73,9 +73,9 @@ def insert_task(
     # One set-based insert: a task may hold thousands of traces.
     scope.db.execute(
         "INSERT INTO task_items (item_id, task_id, org_id, trace_id, position) "
-        "SELECT uuid(), CAST(? AS UUID), CAST(? AS UUID), trace_id, pos FROM ("
-        "SELECT unnest(CAST(? AS BIGINT[])) AS trace_id, unnest(range(1, ? + 1)) AS pos)",
-        [task_id, scope.org_id, trace_ids, len(trace_ids)],
+        "SELECT gen_random_uuid(), CAST(? AS UUID), CAST(? AS UUID), trace_id, pos FROM ("
+        "SELECT unnest(CAST(? AS BIGINT[])) AS trace_id, unnest(CAST(? AS INTEGER[])) AS pos) u",
+        [task_id, scope.org_id, trace_ids, list(range(1, len(trace_ids) + 1))],
     )
     return task_id
 

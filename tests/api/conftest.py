@@ -80,3 +80,9 @@ def live_server(store: Store) -> Iterator[LiveServer]:
     """A running server over the test store."""
     with LiveServer(store, rate_limit="100000/minute") as server:
         yield server
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The API suite runs on both backends."""
+    return str(request.param)

@@ -129,7 +129,12 @@ def test_free_standing_label_by_trace_id(
 
 
 def test_label_is_durable_in_the_file_after_200(
-    client: TestClient, store: Store, keys: dict, sample_run: str, open_queue_id: str
+    client: TestClient,
+    store: Store,
+    store_location: str,
+    keys: dict,
+    sample_run: str,
+    open_queue_id: str,
 ) -> None:
     r = client.post(
         "/v1/annotations",
@@ -143,16 +148,23 @@ def test_label_is_durable_in_the_file_after_200(
         headers=bearer(keys["annotator"]),
     )
     assert r.status_code == 200
-    path = store.path
     store.close()  # the file lock is per process: the reader below is a new process
-    code = (
-        "import duckdb, json, sys\n"
-        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
-        "print(json.dumps(con.execute('SELECT annotator, label, comment, target_id "
-        "FROM annotations').fetchall()))\n"
-    )
+    if store.dialect == "duckdb":
+        code = (
+            "import duckdb, json, sys\n"
+            "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+            "print(json.dumps(con.execute('SELECT annotator, label, comment, target_id "
+            "FROM annotations').fetchall()))\n"
+        )
+    else:
+        code = (
+            "import psycopg, json, sys\n"
+            "con = psycopg.connect(sys.argv[1])\n"
+            "print(json.dumps(con.execute('SELECT annotator, label, comment, target_id "
+            "FROM annotations').fetchall()))\n"
+        )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(path)],
+        [sys.executable, "-c", code, store_location],
         capture_output=True,
         text=True,
         timeout=60,

@@ -32,11 +32,11 @@ def test_reopening_does_not_reapply_migrations(tmp_path: Path) -> None:
 def test_older_file_is_upgraded_keeping_its_data(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "old.duckdb"
     store = Store.open(path)
-    store.db.execute("INSERT INTO organizations (org_id, name) VALUES (uuid(), 'acme')")
+    store.db.execute("INSERT INTO organizations (org_id, name) VALUES (gen_random_uuid(), 'acme')")
     store.close()
-    shipped = dbmod._migrations()
+    shipped = dbmod.migrations("duckdb")
     extra = (shipped[-1][0] + 1, "add_note", "ALTER TABLE organizations ADD COLUMN note VARCHAR;")
-    monkeypatch.setattr(dbmod, "_migrations", lambda: [*shipped, extra])
+    monkeypatch.setattr(dbmod, "migrations", lambda dialect: [*shipped, extra])
     store = Store.open(path)
     assert store.db.schema_version() == extra[0]
     assert store.db.fetchall("SELECT name, note FROM organizations WHERE name = 'acme'") == [
@@ -48,12 +48,12 @@ def test_older_file_is_upgraded_keeping_its_data(tmp_path: Path, monkeypatch) ->
 def test_failed_migration_leaves_file_at_previous_version(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "old.duckdb"
     Store.open(path).close()
-    shipped = dbmod._migrations()
+    shipped = dbmod.migrations("duckdb")
     bad = (shipped[-1][0] + 1, "broken", "ALTER TABLE organizations ADD COLUMN x INT; SELEC 1;")
-    monkeypatch.setattr(dbmod, "_migrations", lambda: [*shipped, bad])
+    monkeypatch.setattr(dbmod, "migrations", lambda dialect: [*shipped, bad])
     with pytest.raises(Exception):  # noqa: B017 - the parser error itself is DuckDB's
         Store.open(path)
-    monkeypatch.setattr(dbmod, "_migrations", lambda: shipped)
+    monkeypatch.setattr(dbmod, "migrations", lambda dialect: shipped)
     store = Store.open(path)
     assert store.db.schema_version() == shipped[-1][0]
     cols = [r[0] for r in store.db.fetchall("DESCRIBE organizations")]
@@ -72,14 +72,18 @@ def test_newer_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
 
 def test_atomic_rolls_back_everything_on_error(store: Store) -> None:
     with pytest.raises(RuntimeError), store.db.atomic() as cur:
-        cur.execute("INSERT INTO organizations (org_id, name) VALUES (uuid(), 'x')")
+        cur.execute("INSERT INTO organizations (org_id, name) VALUES (gen_random_uuid(), 'x')")
         with store.db.atomic() as inner:  # nested joins the outer transaction
-            inner.execute("INSERT INTO organizations (org_id, name) VALUES (uuid(), 'y')")
+            inner.execute(
+                "INSERT INTO organizations (org_id, name) VALUES (gen_random_uuid(), 'y')"
+            )
         raise RuntimeError("boom")
     assert store.db.fetchone("SELECT count(*) FROM organizations")[0] == 1
 
 
 def test_each_thread_gets_its_own_cursor(store: Store) -> None:
+    if store.dialect != "duckdb":
+        pytest.skip("DuckDB cursors only; PostgreSQL threads borrow pooled connections")
     cursors = []
 
     def grab() -> None:
