@@ -20,23 +20,27 @@ from sklearn.metrics import (
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 from evalguard_core.alignment import (
+    alignment_report,
+    gate,
+    parse_thresholds,
+    report_to_markdown,
+)
+from evalguard_core.alignment.kernels import (
     _cat_kernel,
     _cat_spec,
     _cells,
     _fleiss_from_sums,
     _gwet_ac1,
     _interval_kernel,
-    _kripp_categorical_point,
     _kripp_from_coincidence,
     _kripp_interval_from_sums,
+)
+from evalguard_core.alignment.points import (
+    _kripp_categorical_point,
     _kripp_interval_point,
     _kripp_interval_unit_sums,
-    _Resampler,
-    alignment_report,
-    gate,
-    parse_thresholds,
-    report_to_markdown,
 )
+from evalguard_core.alignment.resample import _Resampler
 
 # ---------------------------------------------------------------------------- helpers
 

@@ -1,0 +1,524 @@
+"""Report sections: judge vs reference, human ceiling, inter-rater, design-weighted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+from sklearn.metrics import (
+    confusion_matrix,
+    mean_absolute_error,
+)
+from statsmodels.stats.inter_rater import fleiss_kappa
+
+from evalguard_core.alignment.common import (
+    INTERVAL,
+    NOMINAL,
+    ORDINAL,
+    PAIRWISE,
+    FloatArray,
+    IntArray,
+    Kernel,
+    _div,
+    _ordered,
+    _quiet,
+    _silently,
+)
+from evalguard_core.alignment.intervals import _entries, _metric, _wilson
+from evalguard_core.alignment.kernels import (
+    _cat_kernel,
+    _cat_spec,
+    _CatSpec,
+    _Cells,
+    _cells,
+    _fleiss_from_sums,
+    _interval_kernel,
+    _kripp_from_coincidence,
+    _kripp_interval_from_sums,
+)
+from evalguard_core.alignment.points import (
+    _cat_points,
+    _interval_points,
+    _kripp_categorical_point,
+    _kripp_interval_point,
+    _kripp_interval_unit_sums,
+    _pair_kappa,
+)
+from evalguard_core.alignment.prepare import _Data, _normalise, _numeric
+from evalguard_core.alignment.references import _Comparison
+from evalguard_core.alignment.resample import (
+    _apply,
+    _incidence,
+    _incidence_rows,
+    _Resampler,
+    _Table,
+)
+
+
+def _unit_keys(data: _Data, comp: _Comparison) -> FloatArray:
+    """Per compared item: everything its observations depend on (judge + every rater)."""
+    judge = data.judge[comp.items].astype(np.float64)
+    human = data.human[comp.items].astype(np.float64)
+    if not data.categorical:
+        # NaN never equals itself; a sentinel keeps "missing" a groupable value.
+        human = np.where(np.isnan(human), np.inf, human)
+    return np.column_stack([judge, human])
+
+
+def _pairs(n_raters: int) -> list[tuple[int, int]]:
+    """All rater index pairs a < b."""
+    return [(a, b) for a in range(n_raters) for b in range(a + 1, n_raters)]
+
+
+def _judge_section(
+    data: _Data,
+    comp: _Comparison,
+    n_boot: int,
+    rng: np.random.Generator,
+    confidence: float,
+    warn: list[str],
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """Judge-vs-reference metrics, confusion matrix and the human ceiling on the same items."""
+    rs = _Resampler(_unit_keys(data, comp), n_boot, rng)
+    rated = data.rated()[comp.items]
+    human = data.human[comp.items]
+    judge = data.judge[comp.items]
+    pairs = [(a, b) for a, b in _pairs(len(data.raters)) if (rated[:, a] & rated[:, b]).any()]
+    # Human ceiling: every rater pair, then the judge against every rater, on the same items
+    # (x values, y values, units where both are present).
+    sides = [
+        (human[:, a], human[:, b], np.flatnonzero(rated[:, a] & rated[:, b])) for a, b in pairs
+    ] + [
+        (human[:, r], judge, np.flatnonzero(rated[:, r]))
+        for r in range(len(data.raters))
+        if rated[:, r].any()
+    ]
+    if data.categorical:
+        k = len(data.categories)
+        present = np.unique(np.concatenate([comp.ref, comp.pred])).astype(np.int64)
+        spec = _cat_spec(data.label_type, data.categories, present)
+        light = _CatSpec(data.label_type, data.categories, present)
+        main = _incidence(rs, comp.obs_unit, comp.ref * k + comp.pred, k * k)
+        side_tables: list[tuple[_Table, _Cells | None]] = [
+            (_incidence(rs, m, x[m] * k + y[m], k * k), None) for x, y, m in sides
+        ]
+        ceiling_names: tuple[str, ...] = ("accuracy", "cohen_kappa")
+
+        def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
+            return _cat_kernel(_apply(main, counts).reshape(-1, k, k), spec)
+
+        def side_kernel(side: tuple[_Table, _Cells | None], c: FloatArray) -> dict[str, FloatArray]:
+            return _cat_kernel(_apply(side[0], c).reshape(-1, k, k), light, full=False)
+
+        points = _cat_points(comp.ref, comp.pred, spec)
+    else:
+        xy, obs_cell = np.unique(
+            np.column_stack([comp.ref, comp.pred]), axis=0, return_inverse=True
+        )
+        cells = _cells(xy[:, 0], xy[:, 1])
+        main = _incidence(rs, comp.obs_unit, obs_cell.reshape(-1), len(xy))
+        side_tables = []
+        for x, y, m in sides:
+            sxy, inv = np.unique(np.column_stack([x[m], y[m]]), axis=0, return_inverse=True)
+            side_tables.append(
+                (_incidence(rs, m, inv.reshape(-1), len(sxy)), _cells(sxy[:, 0], sxy[:, 1]))
+            )
+        ceiling_names = ("pearson", "mae")
+
+        def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
+            return _interval_kernel(_apply(main, counts), cells)
+
+        def side_kernel(side: tuple[_Table, _Cells | None], c: FloatArray) -> dict[str, FloatArray]:
+            assert side[1] is not None
+            return _interval_kernel(_apply(side[0], c), side[1], ranks=False)
+
+        points = _interval_points(comp.ref.astype(float), comp.pred.astype(float))
+
+    def ceiling_kernel(counts: FloatArray) -> dict[str, FloatArray]:
+        parts = [side_kernel(t, counts) for t in side_tables]
+        return _ceiling_means(parts, len(pairs), ceiling_names)
+
+    reps, ceiling_reps = rs.run([main_kernel, ceiling_kernel]) if n_boot else ({}, {})
+    metrics = _entries(points, reps, confidence)
+    if data.categorical:
+        if not comp.clustered:
+            # Plain proportions over independent items: Wilson beats a percentile bootstrap.
+            metrics["accuracy"] = _wilson(
+                float((comp.ref == comp.pred).sum()), len(comp.ref), confidence
+            )
+            if data.label_type == PAIRWISE:
+                metrics["agreement_with_ties"] = dict(metrics["accuracy"])
+                tie = data.categories.index("tie")
+                m = (comp.ref != tie) & (comp.pred != tie)
+                metrics["agreement_without_ties"] = _wilson(
+                    float((comp.ref[m] == comp.pred[m]).sum()), int(m.sum()), confidence
+                )
+        labels = list(range(len(data.categories)))
+        conf = _silently(lambda: confusion_matrix(comp.ref, comp.pred, labels=labels))
+        confusion: dict[str, Any] = {"labels": list(data.categories), "matrix": conf.tolist()}
+        _class_warnings(conf, present, data.categories, warn)
+    else:
+        confusion = {"labels": [], "matrix": []}
+
+    ceiling = None
+    if pairs:
+        # The ceiling is a summary of many pairs: its point value is the same kernel on the
+        # observed sample (the per-pair formulas are tested against sklearn / scipy).
+        observed = {k: float(v[0]) for k, v in ceiling_kernel(rs.full()).items()}
+        ceiling = {"n_items": len(comp.items), "n_rater_pairs": len(pairs)}
+        for side in ("human_human", "judge_human"):
+            ceiling[side] = {
+                name: _metric(
+                    observed[f"{side}:{name}"], ceiling_reps.get(f"{side}:{name}"), confidence
+                )
+                for name in ceiling_names
+            }
+    return _ordered(metrics), confusion, ceiling
+
+
+def _ceiling_means(
+    parts: list[dict[str, FloatArray]], n_pairs: int, names: tuple[str, ...]
+) -> dict[str, FloatArray]:
+    """Per replicate: mean human-human and mean judge-human agreement over defined pairs."""
+    out: dict[str, FloatArray] = {}
+    for side, chunk in (("human_human", parts[:n_pairs]), ("judge_human", parts[n_pairs:])):
+        for name in names:
+            stack = np.vstack([p[name] for p in chunk]) if chunk else np.empty((0, 0))
+            defined = np.isfinite(stack).sum(axis=0)
+            out[f"{side}:{name}"] = _div(np.nansum(stack, axis=0), defined.astype(float))
+    return out
+
+
+def _class_warnings(
+    conf: npt.NDArray[np.int64], present: IntArray, categories: list[str], warn: list[str]
+) -> None:
+    """Say when a per-class precision or recall is undefined (counted as 0, as sklearn does)."""
+    for i in present:
+        label = categories[i]
+        if conf[:, i].sum() == 0:
+            warn.append(
+                f"the judge never said {label!r}: its precision is undefined and counts as 0 "
+                "in precision_macro / f1_macro"
+            )
+        if conf[i, :].sum() == 0:
+            warn.append(
+                f"the reference never says {label!r}: its recall is undefined and counts as 0 "
+                "in recall_macro / f1_macro"
+            )
+
+
+def _inter_rater(
+    data: _Data, n_boot: int, rng: np.random.Generator, confidence: float, warn: list[str]
+) -> dict[str, Any]:
+    """Human-vs-human agreement on all items the humans labelled (judge not involved)."""
+    rated_all = data.rated()
+    items = np.flatnonzero(rated_all.any(axis=1))
+    level = (
+        ORDINAL
+        if data.label_type == ORDINAL
+        else (INTERVAL if data.label_type == INTERVAL else NOMINAL)
+    )
+    out: dict[str, Any] = {
+        "n_raters": len(data.raters),
+        "n_items": len(items),
+        "level": level,
+        "pairs": [],
+        "fleiss_kappa": None,
+        "krippendorff_alpha": None,
+    }
+    if len(data.raters) < 2 or len(items) == 0:
+        return out
+    human = data.human[items]
+    rated = rated_all[items]
+    keys = human.astype(np.float64)
+    if not data.categorical:
+        keys = np.where(np.isnan(keys), np.inf, keys)
+    rs = _Resampler(keys, n_boot, rng)
+    pairs = [(a, b) for a, b in _pairs(len(data.raters)) if (rated[:, a] & rated[:, b]).any()]
+    kernels: list[Kernel] = []
+    pair_rows: list[tuple[int, int, IntArray]] = []
+    n_per_item = rated.sum(axis=1)
+
+    if data.categorical:
+        k = len(data.categories)
+        light = _CatSpec(data.label_type, data.categories, np.arange(k))
+        for a, b in pairs:
+            m = np.flatnonzero(rated[:, a] & rated[:, b])
+            pair_rows.append((a, b, m))
+            table = _incidence(rs, m, human[m, a] * k + human[m, b], k * k)
+            kernels.append(
+                lambda c, t=table: _cat_kernel(_apply(t, c).reshape(-1, k, k), light, full=False)
+            )
+        # Fleiss needs the same number of ratings on every item: all raters, else the most
+        # common count (crowd designs where each item gets m of many raters).
+        full_m = len(data.raters)
+        counts_m = np.bincount(n_per_item, minlength=full_m + 1)
+        if counts_m[full_m] > 0:
+            m_f = full_m
+        else:
+            m_f = int(np.argmax(np.where(np.arange(full_m + 1) >= 2, counts_m, -1)))
+        fleiss_items = np.flatnonzero(n_per_item == m_f) if m_f >= 2 else np.array([], int)
+        vc = np.zeros((len(items), k))
+        ii, rr = np.nonzero(rated)
+        vc += np.bincount(ii * k + human[ii, rr], minlength=len(items) * k).reshape(-1, k)
+        if len(fleiss_items):
+            feats = np.column_stack(
+                [np.ones(len(fleiss_items)), vc[fleiss_items], (vc[fleiss_items] ** 2).sum(axis=1)]
+            )
+            f_table = _incidence_rows(rs, fleiss_items, feats)
+
+            def fleiss_kernel(c: FloatArray) -> dict[str, FloatArray]:
+                s = _apply(f_table, c)
+                return {"fleiss": _fleiss_from_sums(s[:, 0], s[:, 1 : k + 1], s[:, k + 1], m_f)}
+
+            kernels.append(fleiss_kernel)
+        # Per item, its contribution to the coincidence matrix (pairable items only).
+        mu = vc.sum(axis=1)
+        pairable = np.flatnonzero(mu >= 2)
+        coin = (
+            vc[pairable, :, None] * vc[pairable, None, :] - vc[pairable, :, None] * np.eye(k)[None]
+        ) / (mu[pairable] - 1.0)[:, None, None]
+        k_table = _incidence_rows(rs, pairable, coin.reshape(len(pairable), k * k))
+        kernels.append(
+            lambda c: {
+                "alpha": _kripp_from_coincidence(_apply(k_table, c).reshape(-1, k, k), level)
+            }
+        )
+        results = rs.run(kernels) if n_boot else [{} for _ in kernels]
+        for (a, b, m), reps in zip(pair_rows, results, strict=False):
+            x, y = human[m, a], human[m, b]
+            kappa = _pair_kappa(x, y, light, len(pairs))
+            out["pairs"].append(
+                {
+                    "rater_a": data.raters[a],
+                    "rater_b": data.raters[b],
+                    "n": len(m),
+                    "accuracy": _wilson(float((x == y).sum()), len(m), confidence),
+                    "cohen_kappa": _metric(kappa, reps.get("cohen_kappa"), confidence),
+                }
+            )
+        extra = results[len(pair_rows) :]
+        if len(fleiss_items):
+            # vc already is the (items x categories) table aggregate_raters would build.
+            value = _quiet(lambda: fleiss_kappa(vc[fleiss_items], method="fleiss"))
+            out["fleiss_kappa"] = {
+                **_metric(value, extra[0].get("fleiss"), confidence),
+                "n_items": len(fleiss_items),
+                "raters_per_item": m_f,
+            }
+            if len(fleiss_items) < len(items):
+                warn.append(
+                    f"fleiss_kappa uses the {len(fleiss_items)} of {len(items)} human-labelled "
+                    f"items that have exactly {m_f} ratings"
+                )
+            extra = extra[1:]
+        alpha = _kripp_categorical_point(vc, level) if len(pairable) and k >= 2 else float("nan")
+        out["krippendorff_alpha"] = {
+            **_metric(alpha, extra[0].get("alpha"), confidence),
+            "level": level,
+            "n_items": len(pairable),
+        }
+    else:
+        for a, b in pairs:
+            m = np.flatnonzero(rated[:, a] & rated[:, b])
+            pair_rows.append((a, b, m))
+            xy, inv = np.unique(
+                np.column_stack([human[m, a], human[m, b]]), axis=0, return_inverse=True
+            )
+            table = _incidence(rs, m, inv.reshape(-1), len(xy))
+            cells = _cells(xy[:, 0], xy[:, 1])
+            kernels.append(
+                lambda c, t=table, cl=cells: _interval_kernel(_apply(t, c), cl, ranks=False)
+            )
+        sums = _kripp_interval_unit_sums(human)
+        k_table = _incidence_rows(rs, np.arange(len(items)), sums)
+        kernels.append(lambda c: {"alpha": _kripp_interval_from_sums(*_apply(k_table, c).T)})
+        results = rs.run(kernels) if n_boot else [{} for _ in kernels]
+        for (a, b, m), reps in zip(pair_rows, results, strict=False):
+            x, y = human[m, a], human[m, b]
+            out["pairs"].append(
+                {
+                    "rater_a": data.raters[a],
+                    "rater_b": data.raters[b],
+                    "n": len(m),
+                    "pearson": _metric(
+                        _quiet(lambda x=x, y=y: stats.pearsonr(x, y)),
+                        reps.get("pearson"),
+                        confidence,
+                    ),
+                    "mae": _metric(
+                        _quiet(lambda x=x, y=y: mean_absolute_error(x, y)),
+                        reps.get("mae"),
+                        confidence,
+                    ),
+                }
+            )
+        pairable = int((n_per_item >= 2).sum())
+        alpha = _kripp_interval_point(human.T) if pairable else float("nan")
+        out["krippendorff_alpha"] = {
+            **_metric(alpha, results[-1].get("alpha"), confidence),
+            "level": level,
+            "n_items": pairable,
+        }
+    return out
+
+
+def _design_sections(
+    data: _Data,
+    comp: _Comparison,
+    design: pd.DataFrame,
+    n_boot: int,
+    rng: np.random.Generator,
+    confidence: float,
+    warn: list[str],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Hájek-weighted (1/π) metrics for the run and per-stratum figures, stratified bootstrap."""
+    missing = [c for c in ("item", "stratum", "inclusion_prob") if c not in design.columns]
+    if missing:
+        raise ValueError(f"design is missing column(s): {', '.join(missing)}")
+    d_item = _normalise(design["item"])
+    d_stratum = _normalise(design["stratum"])
+    d_prob = _numeric(design["inclusion_prob"], "design inclusion_prob")
+    if (d_item == None).any():  # noqa: E711
+        raise ValueError("design: every row needs an item")
+    # Unstratified samples (stratify_by=none) may leave the stratum empty: one stratum then.
+    d_stratum = np.where(d_stratum == None, "(none)", d_stratum)  # noqa: E711
+    if np.isnan(d_prob).any() or (d_prob <= 0).any() or (d_prob > 1).any():
+        raise ValueError("design: inclusion_prob must be in (0, 1]")
+    if pd.Series(d_item).duplicated().any():
+        raise ValueError("design: each item may appear once")
+
+    items_text = data.items[comp.items]
+    pos = pd.Index(d_item).get_indexer(items_text)
+    covered = np.flatnonzero(pos >= 0)
+    if len(covered) < len(comp.items):
+        warn.append(
+            f"{len(comp.items) - len(covered)} compared item(s) have no design row: "
+            "left out of the weighted and per-stratum figures"
+        )
+    if len(covered) == 0:
+        return {}, []
+    strata_names, strata = np.unique(d_stratum[pos[covered]].astype(str), return_inverse=True)
+    strata = strata.astype(np.int64)
+    weight = 1.0 / d_prob[pos[covered]]
+
+    # Observations of the covered units, re-indexed to 0..len(covered)-1.
+    local = np.full(len(comp.items), -1, dtype=np.int64)
+    local[covered] = np.arange(len(covered))
+    keep = local[comp.obs_unit] >= 0
+    obs_unit = local[comp.obs_unit[keep]]
+    ref, pred = comp.ref[keep], comp.pred[keep]
+    obs_w = weight[obs_unit]
+    if comp.clustered:
+        base_keys = _unit_keys(data, comp)[covered]
+    else:
+        # One observation per unit: its (reference, judge) pair is all that matters here, and
+        # fewer distinct keys mean cheaper draws.
+        base_keys = np.column_stack([ref.astype(np.float64), pred.astype(np.float64)])
+    keys = np.column_stack([base_keys, weight])
+    rs = _Resampler(keys, n_boot, rng, strata=strata)
+
+    n_strata = len(strata_names)
+    if data.categorical:
+        k = len(data.categories)
+        present = np.unique(np.concatenate([ref, pred])).astype(np.int64)
+        spec = _CatSpec(data.label_type, data.categories, present)
+        cell = ref * k + pred
+        table = _incidence(rs, obs_unit, cell, k * k, weights=obs_w)
+        strata_tables = []
+        for h in range(n_strata):
+            m = strata[obs_unit] == h
+            strata_tables.append(_incidence(rs, obs_unit[m], cell[m], k * k, weights=obs_w[m]))
+
+        def kernel(counts: FloatArray) -> dict[str, FloatArray]:
+            out = _weighted_only(
+                _cat_kernel(_apply(table, counts).reshape(-1, k, k), spec), data.label_type
+            )
+            for h, t in enumerate(strata_tables):
+                conf_h = _apply(t, counts).reshape(-1, k, k)
+                for name, arr in _cat_kernel(conf_h, spec, full=False).items():
+                    out[f"{h}:{name}"] = arr
+            return out
+
+        point_all = _weighted_only(_cat_points(ref, pred, spec, weights=obs_w), data.label_type)
+        stratum_names: tuple[str, ...] = ("accuracy", "cohen_kappa")
+
+        def stratum_points(m: npt.NDArray[np.bool_]) -> dict[str, float]:
+            return _cat_points(ref[m], pred[m], spec, weights=obs_w[m], full=False)
+    else:
+        xy, inv = np.unique(np.column_stack([ref, pred]), axis=0, return_inverse=True)
+        cells = _cells(xy[:, 0], xy[:, 1])
+        table = _incidence(rs, obs_unit, inv.reshape(-1), len(xy), weights=obs_w)
+        strata_tables = []
+        for h in range(n_strata):
+            m = strata[obs_unit] == h
+            strata_tables.append(
+                _incidence(rs, obs_unit[m], inv.reshape(-1)[m], len(xy), weights=obs_w[m])
+            )
+
+        def kernel(counts: FloatArray) -> dict[str, FloatArray]:
+            res = _interval_kernel(_apply(table, counts), cells, ranks=False)
+            out = {name: res[name] for name in ("pearson", "mae")}
+            for h, t in enumerate(strata_tables):
+                res_h = _interval_kernel(_apply(t, counts), cells, ranks=False)
+                out[f"{h}:pearson"] = res_h["pearson"]
+                out[f"{h}:mae"] = res_h["mae"]
+            return out
+
+        point_all = _interval_points(ref.astype(float), pred.astype(float), weights=obs_w)
+        stratum_names = ("mae", "pearson")
+
+        def stratum_points(m: npt.NDArray[np.bool_]) -> dict[str, float]:
+            return _interval_points(ref[m].astype(float), pred[m].astype(float), weights=obs_w[m])
+
+    reps = rs.run([kernel])[0] if n_boot else {}
+    weighted = {
+        "n": len(covered),
+        "population_estimate": float(weight.sum()),
+        "estimator": "hajek",
+        "metrics": _ordered(_entries(point_all, reps, confidence)),
+    }
+    per_stratum: list[dict[str, Any]] = []
+    for h, name in enumerate(strata_names):
+        units = np.flatnonzero(strata == h)
+        m = strata[obs_unit] == h
+        pts = stratum_points(m)
+        entry: dict[str, Any] = {
+            "stratum": str(name),
+            "n": len(units),
+            "population_estimate": float(weight[units].sum()),
+        }
+        for metric_name in stratum_names:
+            entry[metric_name] = _metric(
+                pts[metric_name], reps.get(f"{h}:{metric_name}"), confidence
+            )
+        constant_w = np.ptp(weight[units]) == 0
+        if data.categorical and constant_w and not comp.clustered:
+            # Equal weights within the stratum make accuracy a plain proportion: Wilson stays
+            # calibrated on a handful of items, where a percentile bootstrap does not.
+            entry["accuracy"] = _wilson(float((ref[m] == pred[m]).sum()), int(m.sum()), confidence)
+        if len(units) < 2:
+            warn.append(f"stratum {name!r} has {len(units)} compared item: its CI is degenerate")
+        per_stratum.append(entry)
+    return weighted, per_stratum
+
+
+def _weighted_only(metrics: dict[str, Any], label_type: str) -> dict[str, Any]:
+    """The metrics that stay meaningful as population (design-weighted) estimates."""
+    names = {
+        "accuracy",
+        "cohen_kappa",
+        "gwet_ac1",
+        "balanced_accuracy",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+    }
+    if label_type == ORDINAL:
+        names |= {"weighted_kappa_linear", "weighted_kappa_quadratic"}
+    if label_type == PAIRWISE:
+        names |= {"agreement_with_ties", "agreement_without_ties"}
+    return {k: v for k, v in metrics.items() if k in names}
