@@ -155,6 +155,12 @@ class _CatSpec:
     categories: list[str]
     present: IntArray  # classes in the macro averages (seen on either side in the sample)
     grid: _Cells | None = None  # confusion cells as (row, column) coordinates, ordinal only
+    values: FloatArray | None = None  # category values on an integer scale (else positions)
+
+    def distances(self) -> FloatArray:
+        """Absolute distances between categories: values on an integer scale, else positions."""
+        v = np.arange(self.k, dtype=np.float64) if self.values is None else self.values
+        return np.abs(np.subtract.outer(v, v))
 
     @property
     def k(self) -> int:
@@ -162,14 +168,19 @@ class _CatSpec:
         return len(self.categories)
 
 
-def _cat_spec(label_type: str, categories: list[str], present: IntArray) -> _CatSpec:
+def _cat_spec(
+    label_type: str,
+    categories: list[str],
+    present: IntArray,
+    values: FloatArray | None = None,
+) -> _CatSpec:
     """Kernel spec; the ordinal grid is built once, not per replicate."""
     k = len(categories)
     grid = None
     if label_type == ORDINAL:
         rows, cols = np.divmod(np.arange(k * k), k)
         grid = _cells(rows.astype(np.float64), cols.astype(np.float64))
-    return _CatSpec(label_type, categories, present, grid)
+    return _CatSpec(label_type, categories, present, grid, values)
 
 
 def _gwet_ac1(conf: FloatArray, q: int) -> FloatArray:
@@ -201,11 +212,12 @@ def _cat_kernel(conf: FloatArray, spec: _CatSpec, full: bool = True) -> dict[str
     if not full:
         return out
     if spec.label_type == ORDINAL:
-        idx = np.arange(k, dtype=np.float64)
+        # Distances between the values (3 and 4 unseen on a 1-5 scale still sit between 2 and 5).
+        dist = spec.distances()
         expected = _div(rows[:, :, None] * cols[:, None, :], n[:, None, None])
         for name, w in (
-            ("weighted_kappa_linear", np.abs(np.subtract.outer(idx, idx))),
-            ("weighted_kappa_quadratic", np.subtract.outer(idx, idx) ** 2),
+            ("weighted_kappa_linear", dist),
+            ("weighted_kappa_quadratic", dist**2),
         ):
             out[name] = 1.0 - _div((conf * w).sum(axis=(1, 2)), (expected * w).sum(axis=(1, 2)))
     level = ORDINAL if spec.label_type == ORDINAL else NOMINAL

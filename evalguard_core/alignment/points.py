@@ -36,6 +36,9 @@ from evalguard_core.alignment.kernels import (
     _kripp_interval_from_sums,
 )
 
+# Widest integer scale handed to scikit-learn's weighted kappa (it builds a dense weight matrix).
+_SKLEARN_SCALE_LIMIT = 1000
+
 
 def _cat_points(
     ref: IntArray,
@@ -64,13 +67,28 @@ def _cat_points(
     if not full:
         return out
     if spec.label_type == ORDINAL:
+        # scikit-learn weighs by label positions: on an integer scale, hand it the whole range
+        # of values so unseen values (3 and 4 on a 1-5 scale) keep their distance.
+        wref, wpred, wlabels = ref, pred, labels
+        if spec.values is not None:
+            lo, hi = int(spec.values.min()), int(spec.values.max())
+            wref = spec.values[ref].astype(np.int64)
+            wpred = spec.values[pred].astype(np.int64)
+            wlabels = list(range(lo, hi + 1))
         for name, how in (
             ("weighted_kappa_linear", "linear"),
             ("weighted_kappa_quadratic", "quadratic"),
         ):
+            if len(wlabels) > _SKLEARN_SCALE_LIMIT:
+                # A (values x values) weight matrix would not fit: the kernel, tested equal.
+                conf_v = _silently(
+                    lambda: confusion_matrix(ref, pred, labels=labels, sample_weight=w)
+                )
+                out[name] = float(_cat_kernel(conf_v[None].astype(np.float64), spec)[name][0])
+                continue
             out[name] = _quiet(
                 lambda how=how: cohen_kappa_score(
-                    ref, pred, labels=labels, weights=how, sample_weight=w
+                    wref, wpred, labels=wlabels, weights=how, sample_weight=w
                 )
             )
     conf = _silently(lambda: confusion_matrix(ref, pred, labels=labels, sample_weight=w)).astype(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,48 @@ def _is_int_text(text: str) -> bool:
     return body.isdigit()
 
 
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_BOOLEAN = {"true": "true", "false": "false"}
+
+
+def normalise_label(value: Any) -> str | None:
+    """The one rule for comparing labels: case, whitespace, number and boolean spellings.
+
+    ``" Pass "`` and ``"pass"`` are one label, so are ``"1.0"``, ``1.0`` and ``"1"``, and
+    ``"TRUE"`` and ``True``. Every view (report, disagreements, exports) compares through this.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    text = _norm_scalar(value)
+    if text is None:
+        return None
+    low = text.casefold()
+    if low in _BOOLEAN:
+        return _BOOLEAN[low]
+    if _NUMBER.match(low):
+        f = float(low)
+        if math.isfinite(f) and f.is_integer():
+            return str(int(f))
+        return repr(f)
+    return low
+
+
+def _normalise_labels(values: pd.Series, warn: list[str], side: str) -> ObjArray:
+    """Canonical labels for a column; warns when distinct raw spellings collapse into one."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    raw = [_norm_scalar(u) for u in uniques]
+    canon = [normalise_label(u) for u in uniques]
+    spellings: dict[str, set[str]] = {}
+    for r, c in zip(raw, canon, strict=True):
+        if r is not None and c is not None:
+            spellings.setdefault(c, set()).add(r)
+    for c, seen in sorted(spellings.items()):
+        if len(seen) > 1:
+            shown = ", ".join(repr(s) for s in sorted(seen)[:5])
+            warn.append(f"{side} labels {shown} are compared as one label {c!r}")
+    return np.array(canon + [None], dtype=object)[codes]
+
+
 @dataclass
 class _Data:
     """Both sides aligned on one item index; codes for labels, floats for scores."""
@@ -91,6 +134,9 @@ class _Data:
     judge: npt.NDArray[Any]  # (items,): int code (-1) or float (NaN)
     items: ObjArray  # item key (canonical text) per row of `human` / `judge`
     warnings: list[str] = field(default_factory=list)
+    # Numeric value of each category on an integer scale (weighted kappa distances); None when
+    # the order is declared by name (positions are then the only distance there is).
+    values: FloatArray | None = None
 
     @property
     def categorical(self) -> bool:
@@ -136,17 +182,20 @@ def _resolve_kind(
 def _label_scale(
     kind: str, labels: set[str], label_order: list[str] | None, warn: list[str]
 ) -> tuple[str, list[str]]:
-    """Label type and ordered categories for the labels seen on both sides."""
-    lowered = {v.lower() for v in labels}
-    if kind == "pairwise" or (label_order is None and labels and lowered <= {"a", "b", "tie"}):
-        bad = sorted(v for v in labels if v.lower() not in {"a", "b", "tie"})
+    """Label type and ordered categories for the (normalised) labels seen on both sides.
+
+    Pairwise comes only from the run or queue type (kind="pairwise"), never from the values:
+    a multiple-choice a/b question is nominal.
+    """
+    if kind == "pairwise":
+        bad = sorted(v for v in labels if v not in {"a", "b", "tie"})
         if bad:
             raise ValueError(f"pairwise labels must be A, B or tie; got {bad[:10]}")
         if label_order is not None:
             warn.append("label_order is ignored for pairwise labels (A, B, tie)")
         return PAIRWISE, list(PAIRWISE_LABELS)
     if label_order is not None:
-        order = [_norm_scalar(v) for v in label_order]
+        order = [normalise_label(v) for v in label_order]
         if any(v is None for v in order) or len(set(order)) != len(order):
             raise ValueError("label_order must list distinct, non-empty labels")
         unknown = sorted(labels - set(order))  # type: ignore[arg-type]
@@ -175,10 +224,14 @@ def _prepare(
 
     h_item = _normalise(human["item"])
     h_rater = _normalise(human["rater"])
-    h_label = _normalise(_column(human, "label"))
     h_score = _numeric(_column(human, "score"), "human")
     j_item = _normalise(judge["item"])
-    j_label = _normalise(_column(judge, "label"))
+    # Both sides through one normalisation, so "Pass" (human) and "pass" (judge) are one label.
+    both = pd.concat([_column(human, "label"), _column(judge, "label")], ignore_index=True).astype(
+        object
+    )
+    labels = _normalise_labels(both, warn, "raw")
+    h_label, j_label = labels[: len(human)], labels[len(human) :]
     j_score = _numeric(_column(judge, "score"), "judge")
 
     resolved = _resolve_kind(
@@ -236,12 +289,17 @@ def _prepare(
         j_vals = j_label[j_keep]
         if label_type == PAIRWISE:
             canon = {"a": "A", "b": "B", "tie": "tie"}
-            h_vals = np.array([canon[v.lower()] for v in h_vals], dtype=object)
-            j_vals = np.array([canon[v.lower()] for v in j_vals], dtype=object)
+            h_vals = np.array([canon[v] for v in h_vals], dtype=object)
+            j_vals = np.array([canon[v] for v in j_vals], dtype=object)
         h_codes = pd.Categorical(h_vals, categories=categories).codes.astype(np.int64)
         j_codes = pd.Categorical(j_vals, categories=categories).codes.astype(np.int64)
         hmat = np.full((n_items, len(raters)), -1, dtype=np.int64)
         hmat[hi[keep_rows], hr[keep_rows]] = h_codes[keep_rows]
         jvec = np.full(n_items, -1, dtype=np.int64)
         jvec[ji] = j_codes
-    return _Data(label_type, categories, raters, hmat, jvec, np.asarray(items, dtype=object), warn)
+    values = None
+    if label_type == ORDINAL and label_order is None:
+        values = np.array([float(c) for c in categories])
+    return _Data(
+        label_type, categories, raters, hmat, jvec, np.asarray(items, dtype=object), warn, values
+    )

@@ -43,6 +43,18 @@ def _row_types(keys: FloatArray) -> tuple[IntArray, IntArray, IntArray]:
     return inverse.reshape(-1).astype(np.int64), first.astype(np.int64), counts.astype(np.int64)
 
 
+# Groups in the (grouped) jackknife that gives BCa its acceleration: exact below this many units.
+JACKKNIFE_GROUPS = 100
+
+
+@dataclass
+class Draws:
+    """One statistic's bootstrap replicates and its leave-one-group-out jackknife values."""
+
+    reps: FloatArray
+    jack: FloatArray | None = None
+
+
 class _Resampler:
     """Bootstrap replicates as counts per unit type; resampling within strata when given."""
 
@@ -100,14 +112,47 @@ class _Resampler:
             yield self._draw(b)
             done += b
 
-    def run(self, kernels: Sequence[Kernel]) -> list[dict[str, FloatArray]]:
-        """Evaluate every kernel on the same replicates; arrays of length n_boot per statistic."""
+    def jackknife_counts(self) -> Iterator[FloatArray]:
+        """Leave-one-group-out samples as (groups, types) counts, memory-bounded.
+
+        Units are dealt into at most JACKKNIFE_GROUPS groups (one unit per group on small
+        samples: the exact jackknife); BCa only needs the acceleration from them.
+        """
+        n = len(self.unit_type)
+        g = min(n, JACKKNIFE_GROUPS)
+        if g < 2:
+            return
+        group = np.arange(n, dtype=np.int64) % g
+        step = max(1, _CHUNK_ELEMENTS // max(self.n_types, 1))
+        for start in range(0, g, step):
+            stop = min(g, start + step)
+            sel = (group >= start) & (group < stop)
+            flat = (group[sel] - start) * self.n_types + self.unit_type[sel]
+            removed = np.bincount(flat, minlength=(stop - start) * self.n_types)
+            yield np.asfortranarray(self.type_n[None, :] - removed.reshape(stop - start, -1))
+
+    def run(self, kernels: Sequence[Kernel]) -> list[dict[str, Draws]]:
+        """Evaluate every kernel on the same replicates (and the jackknife samples for BCa)."""
         parts: list[dict[str, list[FloatArray]]] = [{} for _ in kernels]
         for counts in self.chunks():
             for store, kernel in zip(parts, kernels, strict=True):
                 for name, arr in kernel(counts).items():
                     store.setdefault(name, []).append(np.asarray(arr, dtype=np.float64))
-        return [{k: np.concatenate(v) for k, v in store.items()} for store in parts]
+        jacks: list[dict[str, list[FloatArray]]] = [{} for _ in kernels]
+        if self.n_boot:
+            for counts in self.jackknife_counts():
+                for store, kernel in zip(jacks, kernels, strict=True):
+                    for name, arr in kernel(counts).items():
+                        store.setdefault(name, []).append(np.asarray(arr, dtype=np.float64))
+        out: list[dict[str, Draws]] = []
+        for store, jack in zip(parts, jacks, strict=True):
+            out.append(
+                {
+                    k: Draws(np.concatenate(v), np.concatenate(jack[k]) if k in jack else None)
+                    for k, v in store.items()
+                }
+            )
+        return out
 
 
 @dataclass

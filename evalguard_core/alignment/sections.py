@@ -99,8 +99,8 @@ def _judge_section(
     if data.categorical:
         k = len(data.categories)
         present = np.unique(np.concatenate([comp.ref, comp.pred])).astype(np.int64)
-        spec = _cat_spec(data.label_type, data.categories, present)
-        light = _CatSpec(data.label_type, data.categories, present)
+        spec = _cat_spec(data.label_type, data.categories, present, data.values)
+        light = _CatSpec(data.label_type, data.categories, present, values=data.values)
         main = _incidence(rs, comp.obs_unit, comp.ref * k + comp.pred, k * k)
         side_tables: list[tuple[_Table, _Cells | None]] = [
             (_incidence(rs, m, x[m] * k + y[m], k * k), None) for x, y, m in sides
@@ -425,7 +425,7 @@ def _design_sections(
     if data.categorical:
         k = len(data.categories)
         present = np.unique(np.concatenate([ref, pred])).astype(np.int64)
-        spec = _CatSpec(data.label_type, data.categories, present)
+        spec = _CatSpec(data.label_type, data.categories, present, values=data.values)
         cell = ref * k + pred
         table = _incidence(rs, obs_unit, cell, k * k, weights=obs_w)
         strata_tables = []
