@@ -97,12 +97,8 @@ _LIBRARY_PAIR_LIMIT = 45
 _KENDALL_GRID_LIMIT = 250_000
 
 
-# Elements (items x resamples) the exact per-resample Kendall path may sort before it switches
-# to the large-sample interval.
-_KENDALL_EXACT_BUDGET = 2_000_000
-
-
-_KENDALL_CENTRE_RESAMPLES = 5
+# Below this many items an exact Kendall tau per resample is cheap enough to bootstrap.
+_KENDALL_SMALL_N = 300
 
 
 def _div(num: FloatArray, den: FloatArray) -> FloatArray:

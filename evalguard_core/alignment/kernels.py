@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 
@@ -11,9 +10,8 @@ from scipy import sparse, stats
 
 from evalguard_core.alignment.common import (
     _CHUNK_ELEMENTS,
-    _KENDALL_CENTRE_RESAMPLES,
-    _KENDALL_EXACT_BUDGET,
     _KENDALL_GRID_LIMIT,
+    _KENDALL_SMALL_N,
     NOMINAL,
     ORDINAL,
     PAIRWISE,
@@ -88,6 +86,14 @@ def _rank_corr(nc: FloatArray, cells: _Cells, kendall: bool) -> dict[str, FloatA
     return out
 
 
+def rank_by_bootstrap(cells: _Cells, n: int) -> bool:
+    """Whether rank correlations are resampled (small grids) or get the exact jackknife.
+
+    Decided once per report, not per chunk of resamples, so one report uses one method.
+    """
+    return cells.nx * cells.ny <= _KENDALL_GRID_LIMIT or n <= _KENDALL_SMALL_N
+
+
 def _kendall(
     nc: FloatArray, cells: _Cells, rx: FloatArray, ry: FloatArray, n: FloatArray
 ) -> FloatArray:
@@ -109,30 +115,8 @@ def _kendall(
             disc = (inner * sw[:, 1:, :-2]).sum(axis=(1, 2))
             s[start : start + step] = conc - disc
     else:
-        # Too many distinct values for a grid. An exact tau per replicate costs O(n log n) each
-        # (about 30 s for 1,000 resamples of 100k continuous scores), so past a work budget the
-        # interval comes from the Fieller-Hartley-Pearson large-sample SE on Fisher's z scale,
-        # sqrt(0.437 / (n - 4)), expressed as evenly spaced pseudo-replicates so the percentile
-        # machinery returns exactly that interval.
-        total = float(n[0]) if len(n) else 0.0
-        if total * b > _KENDALL_EXACT_BUDGET and total > 4:
-            # Centre: the mean exact tau of a few resamples (the bootstrap distribution's centre).
-            taus = []
-            for i in range(min(b, _KENDALL_CENTRE_RESAMPLES)):
-                reps = nc[i].astype(np.int64)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    taus.append(
-                        stats.kendalltau(
-                            np.repeat(cells.x, reps), np.repeat(cells.y, reps)
-                        ).statistic
-                    )
-            tau = float(np.nanmean(taus)) if np.isfinite(taus).any() else np.nan
-            if not np.isfinite(tau) or abs(tau) >= 1.0:
-                return np.full(b, tau)
-            se = math.sqrt(0.437 / (total - 4.0))
-            z = stats.norm.ppf((np.arange(b) + 0.5) / b)
-            return np.tanh(np.arctanh(tau) + z * se)
+        # Only reached for small samples (rank_by_bootstrap decides once per report): an exact
+        # tau per replicate.
         for i in range(b):
             reps = nc[i].astype(np.int64)
             x, y = np.repeat(cells.x, reps), np.repeat(cells.y, reps)

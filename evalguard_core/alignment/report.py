@@ -10,7 +10,12 @@ import pandas as pd
 from evalguard_core.alignment.common import SMALL_N, _clean
 from evalguard_core.alignment.prepare import _prepare
 from evalguard_core.alignment.references import _resolve_reference
-from evalguard_core.alignment.sections import _design_sections, _inter_rater, _judge_section
+from evalguard_core.alignment.sections import (
+    _ceiling_section,
+    _design_sections,
+    _inter_rater,
+    _judge_section,
+)
 
 
 def alignment_report(
@@ -40,7 +45,7 @@ def alignment_report(
     if n_boot == 0:
         warn.append("n_boot=0: bootstrap intervals are not computed")
     # Independent streams: adding a rater or a design does not shift the judge's intervals.
-    main_ss, inter_ss, design_ss = np.random.SeedSequence(seed).spawn(3)
+    main_ss, inter_ss, design_ss, ceiling_ss = np.random.SeedSequence(seed).spawn(4)
 
     comp = _resolve_reference(data, reference)
     n = len(comp.items)
@@ -54,13 +59,12 @@ def alignment_report(
         "labels": list(data.categories),
         "matrix": [[0] * len(data.categories)] * len(data.categories),
     }
-    ceiling = None
     if n == 0:
         warn.append("no item is labelled by both the judge and the reference")
     else:
         if n < SMALL_N:
             warn.append(f"only {n} item(s) compared: confidence intervals are wide and unreliable")
-        metrics, confusion, ceiling = _judge_section(
+        metrics, confusion = _judge_section(
             data, comp, n_boot, np.random.default_rng(main_ss), confidence, warn
         )
         undefined = [name for name, entry in metrics.items() if entry["value"] is None]
@@ -70,6 +74,7 @@ def alignment_report(
                 + ", ".join(undefined)
             )
     inter = _inter_rater(data, n_boot, np.random.default_rng(inter_ss), confidence, warn)
+    ceiling = _ceiling_section(data, n_boot, np.random.default_rng(ceiling_ss), confidence)
     inter["human_ceiling"] = ceiling
     if ceiling is None and len(data.raters) < 2:
         warn.append("a single human rater: no inter-rater agreement or human ceiling")

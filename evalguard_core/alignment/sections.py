@@ -27,7 +27,7 @@ from evalguard_core.alignment.common import (
     _quiet,
     _silently,
 )
-from evalguard_core.alignment.intervals import _entries, _metric, _wilson
+from evalguard_core.alignment.intervals import _entries, _metric, _wilson, fisher_z
 from evalguard_core.alignment.kernels import (
     _cat_kernel,
     _cat_spec,
@@ -38,6 +38,7 @@ from evalguard_core.alignment.kernels import (
     _interval_kernel,
     _kripp_from_coincidence,
     _kripp_interval_from_sums,
+    rank_by_bootstrap,
 )
 from evalguard_core.alignment.points import (
     _cat_points,
@@ -48,6 +49,7 @@ from evalguard_core.alignment.points import (
     _pair_kappa,
 )
 from evalguard_core.alignment.prepare import _Data, _normalise, _numeric
+from evalguard_core.alignment.ranks import rank_jackknife
 from evalguard_core.alignment.references import _Comparison
 from evalguard_core.alignment.resample import (
     _apply,
@@ -60,6 +62,11 @@ from evalguard_core.alignment.resample import (
 
 def _unit_keys(data: _Data, comp: _Comparison) -> FloatArray:
     """Per compared item: everything its observations depend on (judge + every rater)."""
+    if not comp.clustered:
+        # One observation per item: its (reference, judge) pair is all that matters, and fewer
+        # distinct keys mean cheaper draws.
+        # (judge, reference): with a single rater the same keys as reference="each".
+        return np.column_stack([comp.pred.astype(np.float64), comp.ref.astype(np.float64)])
     judge = data.judge[comp.items].astype(np.float64)
     human = data.human[comp.items].astype(np.float64)
     if not data.categorical:
@@ -80,15 +87,115 @@ def _judge_section(
     rng: np.random.Generator,
     confidence: float,
     warn: list[str],
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
-    """Judge-vs-reference metrics, confusion matrix and the human ceiling on the same items."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Judge-vs-reference metrics and the confusion matrix."""
     rs = _Resampler(_unit_keys(data, comp), n_boot, rng)
-    rated = data.rated()[comp.items]
-    human = data.human[comp.items]
-    judge = data.judge[comp.items]
+    if data.categorical:
+        k = len(data.categories)
+        present = np.unique(np.concatenate([comp.ref, comp.pred])).astype(np.int64)
+        spec = _cat_spec(data.label_type, data.categories, present, data.values)
+        main = _incidence(rs, comp.obs_unit, comp.ref * k + comp.pred, k * k)
+
+        def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
+            return _cat_kernel(_apply(main, counts).reshape(-1, k, k), spec)
+
+        points = _cat_points(comp.ref, comp.pred, spec)
+    else:
+        xy, obs_cell = np.unique(
+            np.column_stack([comp.ref, comp.pred]), axis=0, return_inverse=True
+        )
+        cells = _cells(xy[:, 0], xy[:, 1])
+        main = _incidence(rs, comp.obs_unit, obs_cell.reshape(-1), len(xy))
+        # Past the grid budget, rank correlations get their interval from the exact jackknife
+        # (intervals.rank_jackknife) instead of re-ranking every resample.
+        ranks = rank_by_bootstrap(cells, len(comp.ref))
+
+        def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
+            return _interval_kernel(_apply(main, counts), cells, ranks=ranks)
+
+        points = _interval_points(comp.ref.astype(float), comp.pred.astype(float))
+
+    reps = rs.run([main_kernel])[0] if n_boot else {}
+    metrics = _entries(points, reps, confidence)
+    if data.categorical:
+        if not comp.clustered:
+            _proportion_intervals(metrics, comp, data, present, confidence)
+        labels = list(range(len(data.categories)))
+        conf = _silently(lambda: confusion_matrix(comp.ref, comp.pred, labels=labels))
+        confusion: dict[str, Any] = {"labels": list(data.categories), "matrix": conf.tolist()}
+        _class_warnings(conf, present, data.categories, warn)
+    else:
+        confusion = {"labels": [], "matrix": []}
+        if not comp.clustered and n_boot:
+            n = len(comp.ref)
+            if "pearson" in metrics and metrics["pearson"]["value"] is not None:
+                metrics["pearson"] = fisher_z(metrics["pearson"]["value"], n, confidence)
+            if not ranks:
+                for name, entry in rank_jackknife(
+                    comp.ref.astype(float), comp.pred.astype(float), confidence
+                ).items():
+                    if metrics.get(name, {}).get("value") is not None:
+                        metrics[name] = entry
+    return _ordered(metrics), confusion
+
+
+def _proportion_intervals(
+    metrics: dict[str, Any],
+    comp: _Comparison,
+    data: _Data,
+    present: IntArray,
+    confidence: float,
+) -> None:
+    """Wilson intervals for the plain proportions over independent items.
+
+    Accuracy, and per-class precision (correct among the judge's c) and recall (correct among
+    the reference's c): a percentile bootstrap collapses to [1, 1] on a sample with no error.
+    """
+    ref, pred = comp.ref, comp.pred
+    metrics["accuracy"] = _wilson(float((ref == pred).sum()), len(ref), confidence)
+    if data.label_type == PAIRWISE:
+        metrics["agreement_with_ties"] = dict(metrics["accuracy"])
+        tie = data.categories.index("tie")
+        m = (ref != tie) & (pred != tie)
+        metrics["agreement_without_ties"] = _wilson(
+            float((ref[m] == pred[m]).sum()), int(m.sum()), confidence
+        )
+    for c in present:
+        label = data.categories[int(c)]
+        hit = float(((ref == c) & (pred == c)).sum())
+        for prefix, trials in (
+            ("precision:", int((pred == c).sum())),
+            ("recall:", int((ref == c).sum())),
+        ):
+            name = prefix + label
+            if name in metrics and trials > 0:
+                metrics[name] = _wilson(hit, trials, confidence)
+
+
+def _ceiling_section(
+    data: _Data, n_boot: int, rng: np.random.Generator, confidence: float
+) -> dict[str, Any] | None:
+    """Human ceiling: judge vs each human beside human vs human, on the same items.
+
+    The items are every one the judge and at least two humans labelled (not only those with a
+    strict majority, which would make two raters always agree with themselves).
+    """
+    rated_all = data.rated()
+    items = np.flatnonzero(data.judged() & (rated_all.sum(axis=1) >= 2))
+    if len(items) == 0:
+        return None
+    rated = rated_all[items]
+    human = data.human[items]
+    judge = data.judge[items]
     pairs = [(a, b) for a, b in _pairs(len(data.raters)) if (rated[:, a] & rated[:, b]).any()]
-    # Human ceiling: every rater pair, then the judge against every rater, on the same items
-    # (x values, y values, units where both are present).
+    if not pairs:
+        return None
+    keys = np.column_stack([judge.astype(np.float64), human.astype(np.float64)])
+    if not data.categorical:
+        keys = np.where(np.isnan(keys), np.inf, keys)
+    rs = _Resampler(keys, n_boot, rng)
+    # (x values, y values, units where both are present): every rater pair, then the judge
+    # against every rater.
     sides = [
         (human[:, a], human[:, b], np.flatnonzero(rated[:, a] & rated[:, b])) for a, b in pairs
     ] + [
@@ -98,85 +205,42 @@ def _judge_section(
     ]
     if data.categorical:
         k = len(data.categories)
-        present = np.unique(np.concatenate([comp.ref, comp.pred])).astype(np.int64)
-        spec = _cat_spec(data.label_type, data.categories, present, data.values)
-        light = _CatSpec(data.label_type, data.categories, present, values=data.values)
-        main = _incidence(rs, comp.obs_unit, comp.ref * k + comp.pred, k * k)
+        light = _CatSpec(data.label_type, data.categories, np.arange(k), values=data.values)
         side_tables: list[tuple[_Table, _Cells | None]] = [
             (_incidence(rs, m, x[m] * k + y[m], k * k), None) for x, y, m in sides
         ]
-        ceiling_names: tuple[str, ...] = ("accuracy", "cohen_kappa")
-
-        def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
-            return _cat_kernel(_apply(main, counts).reshape(-1, k, k), spec)
+        names: tuple[str, ...] = ("accuracy", "cohen_kappa")
 
         def side_kernel(side: tuple[_Table, _Cells | None], c: FloatArray) -> dict[str, FloatArray]:
             return _cat_kernel(_apply(side[0], c).reshape(-1, k, k), light, full=False)
-
-        points = _cat_points(comp.ref, comp.pred, spec)
     else:
-        xy, obs_cell = np.unique(
-            np.column_stack([comp.ref, comp.pred]), axis=0, return_inverse=True
-        )
-        cells = _cells(xy[:, 0], xy[:, 1])
-        main = _incidence(rs, comp.obs_unit, obs_cell.reshape(-1), len(xy))
         side_tables = []
         for x, y, m in sides:
             sxy, inv = np.unique(np.column_stack([x[m], y[m]]), axis=0, return_inverse=True)
             side_tables.append(
                 (_incidence(rs, m, inv.reshape(-1), len(sxy)), _cells(sxy[:, 0], sxy[:, 1]))
             )
-        ceiling_names = ("pearson", "mae")
-
-        def main_kernel(counts: FloatArray) -> dict[str, FloatArray]:
-            return _interval_kernel(_apply(main, counts), cells)
+        names = ("pearson", "mae")
 
         def side_kernel(side: tuple[_Table, _Cells | None], c: FloatArray) -> dict[str, FloatArray]:
             assert side[1] is not None
             return _interval_kernel(_apply(side[0], c), side[1], ranks=False)
 
-        points = _interval_points(comp.ref.astype(float), comp.pred.astype(float))
-
     def ceiling_kernel(counts: FloatArray) -> dict[str, FloatArray]:
         parts = [side_kernel(t, counts) for t in side_tables]
-        return _ceiling_means(parts, len(pairs), ceiling_names)
+        return _ceiling_means(parts, len(pairs), names)
 
-    reps, ceiling_reps = rs.run([main_kernel, ceiling_kernel]) if n_boot else ({}, {})
-    metrics = _entries(points, reps, confidence)
-    if data.categorical:
-        if not comp.clustered:
-            # Plain proportions over independent items: Wilson beats a percentile bootstrap.
-            metrics["accuracy"] = _wilson(
-                float((comp.ref == comp.pred).sum()), len(comp.ref), confidence
-            )
-            if data.label_type == PAIRWISE:
-                metrics["agreement_with_ties"] = dict(metrics["accuracy"])
-                tie = data.categories.index("tie")
-                m = (comp.ref != tie) & (comp.pred != tie)
-                metrics["agreement_without_ties"] = _wilson(
-                    float((comp.ref[m] == comp.pred[m]).sum()), int(m.sum()), confidence
-                )
-        labels = list(range(len(data.categories)))
-        conf = _silently(lambda: confusion_matrix(comp.ref, comp.pred, labels=labels))
-        confusion: dict[str, Any] = {"labels": list(data.categories), "matrix": conf.tolist()}
-        _class_warnings(conf, present, data.categories, warn)
-    else:
-        confusion = {"labels": [], "matrix": []}
-
-    ceiling = None
-    if pairs:
-        # The ceiling is a summary of many pairs: its point value is the same kernel on the
-        # observed sample (the per-pair formulas are tested against sklearn / scipy).
-        observed = {k: float(v[0]) for k, v in ceiling_kernel(rs.full()).items()}
-        ceiling = {"n_items": len(comp.items), "n_rater_pairs": len(pairs)}
-        for side in ("human_human", "judge_human"):
-            ceiling[side] = {
-                name: _metric(
-                    observed[f"{side}:{name}"], ceiling_reps.get(f"{side}:{name}"), confidence
-                )
-                for name in ceiling_names
-            }
-    return _ordered(metrics), confusion, ceiling
+    reps = rs.run([ceiling_kernel])[0] if n_boot else {}
+    # A summary of many pairs: its point value is the same kernel on the observed sample (the
+    # per-pair formulas are tested against sklearn / scipy).
+    observed = {k: float(v[0]) for k, v in ceiling_kernel(rs.full()).items()}
+    ceiling: dict[str, Any] = {"n_items": len(items), "n_rater_pairs": len(pairs)}
+    for side in ("human_human", "judge_human"):
+        ceiling[side] = {
+            name: _metric(observed[f"{side}:{name}"], reps.get(f"{side}:{name}"), confidence)
+            for name in names
+        }
+    return ceiling
 
 
 def _ceiling_means(
