@@ -33,6 +33,8 @@ Where things live (one concern per module):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from evalguard_core.alignment.common import (
     BASE_METRICS,
     INTERVAL,
@@ -46,12 +48,38 @@ from evalguard_core.alignment.common import (
     SMALL_N,
     WEIGHTED_PREFIX,
 )
-from evalguard_core.alignment.gate import gate, parse_thresholds
-from evalguard_core.alignment.render import report_to_markdown
-from evalguard_core.alignment.report import alignment_report
+from evalguard_core.alignment.prepare import normalise_label
+from evalguard_core.alignment.render import format_ci, format_interval
+
+if TYPE_CHECKING:
+    from evalguard_core.alignment.gate import GATE_MIN_N, gate, gate_block, parse_thresholds
+    from evalguard_core.alignment.render import report_to_markdown
+    from evalguard_core.alignment.report import alignment_report
+
+# The engine's heavy imports (scikit-learn, SciPy, statsmodels: ~60 MB) load on first use, so
+# `normalise_label` and `format_ci` stay cheap for the pages and the store's callers.
+_LAZY = {
+    "alignment_report": "report",
+    "gate": "gate",
+    "gate_block": "gate",
+    "parse_thresholds": "gate",
+    "GATE_MIN_N": "gate",
+    "report_to_markdown": "render",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the engine's public functions on first use."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BASE_METRICS",
+    "GATE_MIN_N",
     "INTERVAL",
     "KINDS",
     "LOWER_IS_BETTER",
@@ -63,7 +91,11 @@ __all__ = [
     "SMALL_N",
     "WEIGHTED_PREFIX",
     "alignment_report",
+    "format_ci",
+    "format_interval",
     "gate",
+    "gate_block",
+    "normalise_label",
     "parse_thresholds",
     "report_to_markdown",
 ]

@@ -12,6 +12,30 @@ from evalguard_core.alignment.common import (
     WEIGHTED_PREFIX,
 )
 
+# Fewest compared items the gate will pass on without --allow-small.
+GATE_MIN_N = 30
+
+
+def gate_block(
+    report: dict[str, Any],
+    specs: list[str],
+    *,
+    on: str = "ci_low",
+    allow_small: bool = False,
+) -> dict[str, Any]:
+    """The report's `gate` section: one builder for the API and the CLI (ValueError on bad spec)."""
+    thresholds = parse_thresholds(specs)
+    passed, reasons = gate(report, thresholds, on=on, allow_small=allow_small)
+    return {
+        "passed": passed,
+        "reasons": reasons,
+        "on": on,
+        "thresholds": list(specs),
+        "n": report.get("n"),
+        "min_n": GATE_MIN_N,
+        "allow_small": allow_small,
+    }
+
 
 def _lookup(report: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The metric entry a gate name refers to (weighted:<m>, fleiss_kappa, or a plain metric)."""
@@ -22,13 +46,36 @@ def _lookup(report: dict[str, Any], name: str) -> dict[str, Any] | None:
     return report.get("metrics", {}).get(name)
 
 
+def small_sample_reason(report: dict[str, Any], min_n: int = GATE_MIN_N) -> str | None:
+    """Why the gate refuses to pass on too few compared items (None when there are enough)."""
+    n = int(report.get("n") or 0)
+    if n >= min_n:
+        return None
+    return (
+        f"only {n} item(s) compared: the gate needs at least {min_n}, label {min_n - n} more "
+        "(or pass --allow-small / allow_small=true to gate anyway)"
+    )
+
+
 def gate(
-    report: dict[str, Any], thresholds: dict[str, float], *, on: str = "ci_low"
+    report: dict[str, Any],
+    thresholds: dict[str, float],
+    *,
+    on: str = "ci_low",
+    allow_small: bool = False,
+    min_n: int = GATE_MIN_N,
 ) -> tuple[bool, list[str]]:
-    """Check thresholds on the CI bound (or point with on='point'); returns (passed, reasons)."""
+    """Check thresholds on the CI bound (or point with on='point'); returns (passed, reasons).
+
+    Below `min_n` compared items the gate does not pass (an interval's promise is asymptotic
+    and a judge exactly at the bar passes too often there) unless `allow_small`.
+    """
     if on not in ("ci_low", "point"):
         raise ValueError("on must be 'ci_low' or 'point'")
     reasons: list[str] = []
+    small = small_sample_reason(report, min_n)
+    if small and not allow_small:
+        reasons.append(small)
     for name, threshold in thresholds.items():
         entry = _lookup(report, name)
         if entry is None:

@@ -230,44 +230,52 @@ def _cat_kernel(conf: FloatArray, spec: _CatSpec, full: bool = True) -> dict[str
     return out
 
 
-def _interval_kernel(nc: FloatArray, cells: _Cells, ranks: bool = True) -> dict[str, FloatArray]:
-    """Pearson, MAE, interval alpha (and rank correlations) from counts per (x, y) cell."""
-    n = nc.sum(axis=1)
-    # Centre on the sample means so per-replicate moments do not lose precision.
-    xc = cells.x - cells.x.mean()
-    yc = cells.y - cells.y.mean()
-    # Alpha pools both coders' values, so it needs one shared centre.
-    centre = (cells.x.mean() + cells.y.mean()) / 2.0
-    xa, ya = cells.x - centre, cells.y - centre
-    feats = np.column_stack(
+def interval_feats(x: FloatArray, y: FloatArray) -> FloatArray:
+    """Per (x, y) row, the sums the score metrics need: count, moments, distances."""
+    # Centre on the means so per-replicate moments do not lose precision; alpha pools both
+    # coders' values, so it needs one shared centre.
+    xc = x - x.mean() if len(x) else x
+    yc = y - y.mean() if len(y) else y
+    centre = (x.mean() + y.mean()) / 2.0 if len(x) else 0.0
+    xa, ya = x - centre, y - centre
+    return np.column_stack(
         [
+            np.ones(len(x)),
             xc,
             yc,
             xc * xc,
             yc * yc,
             xc * yc,
-            np.abs(cells.x - cells.y),
-            (cells.x - cells.y) ** 2,
+            np.abs(x - y),
+            (x - y) ** 2,
             xa + ya,
             xa * xa + ya * ya,
         ]
     )
-    s = nc @ feats
-    mx, my = _div(s[:, 0], n), _div(s[:, 1], n)
-    cov = _div(s[:, 4], n) - mx * my
-    vx = _div(s[:, 2], n) - mx**2
-    vy = _div(s[:, 3], n) - my**2
+
+
+def interval_from_sums(s: FloatArray) -> dict[str, FloatArray]:
+    """Pearson, MAE and interval alpha from rows of interval_feats sums (b, 10)."""
+    n = s[:, 0]
+    mx, my = _div(s[:, 1], n), _div(s[:, 2], n)
+    cov = _div(s[:, 5], n) - mx * my
+    vx = _div(s[:, 3], n) - mx**2
+    vy = _div(s[:, 4], n) - my**2
     out = {
         "pearson": _div(cov, np.sqrt(np.clip(vx, 0, None) * np.clip(vy, 0, None))),
-        "mae": _div(s[:, 5], n),
+        "mae": _div(s[:, 6], n),
     }
     # Two coders per unit: alpha = 1 - (N-1) sum d^2 / (N sum v^2 - (sum v)^2), N = 2n values.
     big_n = 2.0 * n
-    sum_v = s[:, 7]
-    sum_v2 = s[:, 8]
     out["krippendorff_alpha_interval"] = 1.0 - _div(
-        (big_n - 1.0) * s[:, 6], big_n * sum_v2 - sum_v**2
+        (big_n - 1.0) * s[:, 7], big_n * s[:, 9] - s[:, 8] ** 2
     )
+    return out
+
+
+def _interval_kernel(nc: FloatArray, cells: _Cells, ranks: bool = True) -> dict[str, FloatArray]:
+    """Pearson, MAE, interval alpha (and rank correlations) from counts per (x, y) cell."""
+    out = interval_from_sums(nc @ interval_feats(cells.x, cells.y))
     if ranks:
         out.update(_rank_corr(nc, cells, kendall=True))
     return out

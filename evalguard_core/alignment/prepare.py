@@ -47,7 +47,10 @@ def _normalise(values: pd.Series) -> ObjArray:
     """Canonical strings (None for missing) for a column, normalising each distinct value once."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     distinct = np.asarray(uniques, dtype=object)
-    if pd.api.types.infer_dtype(distinct, skipna=False) == "string":
+    if isinstance(uniques, pd.Index) and pd.api.types.is_integer_dtype(uniques.dtype):
+        # Integer keys (often 100k of them): their decimal text in one vectorised pass.
+        canon = np.append(np.asarray(uniques, dtype=np.int64).astype(str).astype(object), None)
+    elif pd.api.types.infer_dtype(distinct, skipna=False) == "string":
         # Item keys are usually 100k distinct strings: strip them in one vectorised pass.
         stripped = pd.Series(distinct, dtype=object).str.strip().to_numpy(dtype=object, copy=True)
         stripped[stripped == ""] = None

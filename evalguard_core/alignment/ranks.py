@@ -154,18 +154,23 @@ def leave_one_out(x: FloatArray, y: FloatArray) -> dict[str, FloatArray]:
     return {"kendall_tau": tau, "spearman": rho}
 
 
-def jackknife_entry(value: float, loo: FloatArray, confidence: float) -> dict[str, Any]:
-    """A correlation with its jackknife interval on Fisher's z scale."""
+def jackknife_entry(
+    value: float, loo: FloatArray, confidence: float, correlation: bool = True
+) -> dict[str, Any]:
+    """A statistic with its jackknife interval (a correlation's on Fisher's z scale)."""
     entry: dict[str, Any] = {"value": value, "ci_low": None, "ci_high": None}
     entry["method"] = "jackknife"
     finite = loo[np.isfinite(loo)]
     n = len(finite)
     if not math.isfinite(value) or n < 3:
         return entry
+    se = math.sqrt((n - 1.0) / n * float(((finite - finite.mean()) ** 2).sum()))
+    q = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    if not correlation:
+        return {**entry, "ci_low": value - q * se, "ci_high": value + q * se}
     if abs(value) >= 1.0:
         return {**entry, "ci_low": value, "ci_high": value}
-    se = math.sqrt((n - 1.0) / n * float(((finite - finite.mean()) ** 2).sum()))
-    half = float(stats.norm.ppf(0.5 + confidence / 2.0)) * se / (1.0 - value * value)
+    half = q * se / (1.0 - value * value)
     centre = math.atanh(value)
     return {**entry, "ci_low": math.tanh(centre - half), "ci_high": math.tanh(centre + half)}
 

@@ -14,12 +14,32 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def format_interval(entry: dict[str, Any] | None, digits: int = 3) -> str | None:
+    """'[0.681, 0.741]', or None when the entry has no interval."""
+    if not entry:
+        return None
+    lo, hi = entry.get("ci_low"), entry.get("ci_high")
+    if lo is None or hi is None:
+        return None
+    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def format_ci(entry: dict[str, Any] | None, digits: int = 3, missing: str = "n/a") -> str:
+    """One metric entry as text, '0.712 [0.681, 0.741]': the only place an interval is formatted.
+
+    The CLI, the Markdown / HTML report, the Alignment page and Home all use it.
+    """
+    if not entry or entry.get("value") is None:
+        return missing
+    interval = format_interval(entry, digits)
+    return f"{entry['value']:.{digits}f}" + (f" {interval}" if interval else "")
+
+
 def _ci_text(entry: dict[str, Any] | None) -> tuple[str, str, str]:
     """(value, interval, method) cells for one metric entry."""
     if not entry:
         return "—", "—", ""
-    lo, hi = entry.get("ci_low"), entry.get("ci_high")
-    interval = "—" if lo is None or hi is None else f"[{lo:.3f}, {hi:.3f}]"
+    interval = format_interval(entry) or "—"
     return _fmt(entry.get("value")), interval, str(entry.get("method", ""))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -38,6 +40,8 @@ from evalguard_core.alignment.kernels import (
     _interval_kernel,
     _kripp_from_coincidence,
     _kripp_interval_from_sums,
+    interval_feats,
+    interval_from_sums,
     rank_by_bootstrap,
 )
 from evalguard_core.alignment.points import (
@@ -49,7 +53,7 @@ from evalguard_core.alignment.points import (
     _pair_kappa,
 )
 from evalguard_core.alignment.prepare import _Data, _normalise, _numeric
-from evalguard_core.alignment.ranks import rank_jackknife
+from evalguard_core.alignment.ranks import jackknife_entry, rank_jackknife
 from evalguard_core.alignment.references import _Comparison
 from evalguard_core.alignment.resample import (
     _apply,
@@ -58,6 +62,61 @@ from evalguard_core.alignment.resample import (
     _Resampler,
     _Table,
 )
+
+# Above this many distinct items, score comparisons get exact jackknife intervals instead of the
+# bootstrap: every score metric is a smooth function of sums (or a rank statistic with an exact
+# leave-one-out, ranks.py), so the jackknife is accurate there and costs O(n) instead of
+# O(n x resamples).
+JACKKNIFE_N = 20_000
+_SCORE_NAMES = ("pearson", "mae", "krippendorff_alpha_interval")
+
+
+def _unit_sums(unit: IntArray, feats: FloatArray, n_units: int) -> FloatArray:
+    """Per unit, the sum of its observations' feature rows."""
+    return np.column_stack(
+        [np.bincount(unit, weights=feats[:, j], minlength=n_units) for j in range(feats.shape[1])]
+    )
+
+
+def _score_jackknife_entries(
+    points: dict[str, float], loo: dict[str, FloatArray], names: Sequence[str], confidence: float
+) -> dict[str, dict[str, Any]]:
+    """Jackknife entries for score metrics; correlations on Fisher's z scale."""
+    return {
+        name: jackknife_entry(points[name], loo[name], confidence, correlation=name == "pearson")
+        for name in names
+        if name in points and math.isfinite(points[name])
+    }
+
+
+def _judge_jackknife(comp: _Comparison, confidence: float) -> dict[str, Any]:
+    """Score metrics with exact jackknife intervals (leave one item out)."""
+    ref, pred = comp.ref.astype(float), comp.pred.astype(float)
+    units = _unit_sums(comp.obs_unit, interval_feats(ref, pred), len(comp.items))
+    loo = interval_from_sums(units.sum(axis=0)[None, :] - units)
+    points = _interval_points(ref, pred)
+    metrics: dict[str, Any] = {name: {"value": points.get(name)} for name in points}
+    metrics.update(_score_jackknife_entries(points, loo, _SCORE_NAMES, confidence))
+    for name, entry in rank_jackknife(ref, pred, confidence).items():
+        if entry["value"] is not None and math.isfinite(entry["value"]):
+            metrics[name] = entry
+    for entry in metrics.values():
+        entry.setdefault("ci_low", None)
+        entry.setdefault("ci_high", None)
+        entry.setdefault("method", "jackknife")
+        if entry["value"] is not None and not math.isfinite(entry["value"]):
+            entry["value"] = None
+    return _ordered(metrics)
+
+
+def _side_sums(sides: list[tuple[FloatArray, FloatArray, IntArray]], n: int) -> list[FloatArray]:
+    """Per side (a pair of raters or the judge and a rater), per-item interval sums."""
+    out = []
+    for x, y, m in sides:
+        u = np.zeros((n, 10))
+        u[m] = interval_feats(x[m].astype(float), y[m].astype(float))
+        out.append(u)
+    return out
 
 
 def _unit_keys(data: _Data, comp: _Comparison) -> FloatArray:
@@ -89,6 +148,8 @@ def _judge_section(
     warn: list[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Judge-vs-reference metrics and the confusion matrix."""
+    if not data.categorical and n_boot and len(comp.items) > JACKKNIFE_N:
+        return _judge_jackknife(comp, confidence), {"labels": [], "matrix": []}
     rs = _Resampler(_unit_keys(data, comp), n_boot, rng)
     if data.categorical:
         k = len(data.categories)
@@ -193,7 +254,6 @@ def _ceiling_section(
     keys = np.column_stack([judge.astype(np.float64), human.astype(np.float64)])
     if not data.categorical:
         keys = np.where(np.isnan(keys), np.inf, keys)
-    rs = _Resampler(keys, n_boot, rng)
     # (x values, y values, units where both are present): every rater pair, then the judge
     # against every rater.
     sides = [
@@ -203,6 +263,31 @@ def _ceiling_section(
         for r in range(len(data.raters))
         if rated[:, r].any()
     ]
+    ceiling: dict[str, Any] = {"n_items": len(items), "n_rater_pairs": len(pairs)}
+    if not data.categorical and n_boot and len(items) > JACKKNIFE_N:
+        sums = _side_sums(sides, len(items))
+        full = _ceiling_means(
+            [interval_from_sums(u.sum(axis=0)[None, :]) for u in sums],
+            len(pairs),
+            ("pearson", "mae"),
+        )
+        loo = _ceiling_means(
+            [interval_from_sums(u.sum(axis=0)[None, :] - u) for u in sums],
+            len(pairs),
+            ("pearson", "mae"),
+        )
+        for side in ("human_human", "judge_human"):
+            ceiling[side] = {
+                name: jackknife_entry(
+                    float(full[f"{side}:{name}"][0]),
+                    loo[f"{side}:{name}"],
+                    confidence,
+                    correlation=name == "pearson",
+                )
+                for name in ("pearson", "mae")
+            }
+        return ceiling
+    rs = _Resampler(keys, n_boot, rng)
     if data.categorical:
         k = len(data.categories)
         light = _CatSpec(data.label_type, data.categories, np.arange(k), values=data.values)
@@ -234,7 +319,6 @@ def _ceiling_section(
     # A summary of many pairs: its point value is the same kernel on the observed sample (the
     # per-pair formulas are tested against sklearn / scipy).
     observed = {k: float(v[0]) for k, v in ceiling_kernel(rs.full()).items()}
-    ceiling: dict[str, Any] = {"n_items": len(items), "n_rater_pairs": len(pairs)}
     for side in ("human_human", "judge_human"):
         ceiling[side] = {
             name: _metric(observed[f"{side}:{name}"], reps.get(f"{side}:{name}"), confidence)
@@ -300,11 +384,14 @@ def _inter_rater(
     keys = human.astype(np.float64)
     if not data.categorical:
         keys = np.where(np.isnan(keys), np.inf, keys)
-    rs = _Resampler(keys, n_boot, rng)
     pairs = [(a, b) for a, b in _pairs(len(data.raters)) if (rated[:, a] & rated[:, b]).any()]
+    n_per_item = rated.sum(axis=1)
+    if not data.categorical and n_boot and len(items) > JACKKNIFE_N:
+        _inter_rater_jackknife(out, data, human, rated, pairs, n_per_item, confidence)
+        return out
+    rs = _Resampler(keys, n_boot, rng)
     kernels: list[Kernel] = []
     pair_rows: list[tuple[int, int, IntArray]] = []
-    n_per_item = rated.sum(axis=1)
 
     if data.categorical:
         k = len(data.categories)
@@ -430,6 +517,54 @@ def _inter_rater(
     return out
 
 
+def _post_stratified_weights(
+    design_strata: npt.NDArray[Any],
+    design_prob: FloatArray,
+    rows: IntArray,
+    strata: IntArray,
+    strata_names: list[str],
+    warn: list[str],
+) -> tuple[FloatArray, list[dict[str, Any]]]:
+    """Hájek post-stratified weights for the labelled design items, and labelling progress.
+
+    A stratum's labelled items stand for the whole stratum: w_i = (1/π_i) N_h / Σ_labelled 1/π,
+    with N_h = Σ 1/π over the stratum's design items (N_h / m_h when π is constant). Plain 1/π
+    over a partly labelled queue would under-weight the strata labelled least.
+    """
+    inv = 1.0 / design_prob
+    weight = inv[rows].copy()
+    shares: list[dict[str, Any]] = []
+    for h, name in enumerate(strata_names):
+        in_design = design_strata == name
+        mine = strata == h
+        pop = float(inv[in_design].sum())
+        weight[mine] *= pop / float(weight[mine].sum())
+        shares.append(
+            {
+                "design_items": int(in_design.sum()),
+                "labelled_share": float(mine.sum() / max(int(in_design.sum()), 1)),
+            }
+        )
+    unlabelled = len(design_prob) - len(rows)
+    if unlabelled > 0:
+        progress = ", ".join(
+            f"{name} {int((strata == h).sum())}/{s['design_items']}"
+            for h, (name, s) in enumerate(zip(strata_names, shares, strict=True))
+        )
+        warn.append(
+            f"{unlabelled} of {len(design_prob)} design item(s) are not compared yet (unlabelled "
+            f"or no judge verdict): weighted figures are post-stratified per stratum "
+            f"({progress}) and move as labelling continues"
+        )
+    missing = sorted(set(design_strata.tolist()) - set(strata_names))
+    if missing:
+        warn.append(
+            f"stratum(s) {', '.join(missing)} have no compared item: the weighted figures "
+            "describe the other strata only"
+        )
+    return weight, shares
+
+
 def _design_sections(
     data: _Data,
     comp: _Comparison,
@@ -466,8 +601,11 @@ def _design_sections(
     if len(covered) == 0:
         return {}, []
     strata_names, strata = np.unique(d_stratum[pos[covered]].astype(str), return_inverse=True)
+    strata_names = [str(s) for s in strata_names]  # plain text in warnings, not np.str_('a')
     strata = strata.astype(np.int64)
-    weight = 1.0 / d_prob[pos[covered]]
+    weight, shares = _post_stratified_weights(
+        d_stratum.astype(str), d_prob, pos[covered], strata, strata_names, warn
+    )
 
     # Observations of the covered units, re-indexed to 0..len(covered)-1.
     local = np.full(len(comp.items), -1, dtype=np.int64)
@@ -554,6 +692,7 @@ def _design_sections(
             "stratum": str(name),
             "n": len(units),
             "population_estimate": float(weight[units].sum()),
+            **shares[h],
         }
         for metric_name in stratum_names:
             entry[metric_name] = _metric(
@@ -565,7 +704,9 @@ def _design_sections(
             # calibrated on a handful of items, where a percentile bootstrap does not.
             entry["accuracy"] = _wilson(float((ref[m] == pred[m]).sum()), int(m.sum()), confidence)
         if len(units) < 2:
-            warn.append(f"stratum {name!r} has {len(units)} compared item: its CI is degenerate")
+            warn.append(
+                f"stratum {str(name)!r} has {len(units)} compared item: its CI is degenerate"
+            )
         per_stratum.append(entry)
     return weighted, per_stratum
 
@@ -586,3 +727,47 @@ def _weighted_only(metrics: dict[str, Any], label_type: str) -> dict[str, Any]:
     if label_type == PAIRWISE:
         names |= {"agreement_with_ties", "agreement_without_ties"}
     return {k: v for k, v in metrics.items() if k in names}
+
+
+def _inter_rater_jackknife(
+    out: dict[str, Any],
+    data: _Data,
+    human: FloatArray,
+    rated: npt.NDArray[np.bool_],
+    pairs: list[tuple[int, int]],
+    n_per_item: IntArray,
+    confidence: float,
+) -> None:
+    """Score agreement between humans with exact jackknife intervals (many items)."""
+    for a, b in pairs:
+        m = np.flatnonzero(rated[:, a] & rated[:, b])
+        x, y = human[m, a], human[m, b]
+        feats = interval_feats(x, y)
+        loo = interval_from_sums(feats.sum(axis=0)[None, :] - feats)
+        points = {
+            "pearson": _quiet(lambda x=x, y=y: stats.pearsonr(x, y)),
+            "mae": _quiet(lambda x=x, y=y: mean_absolute_error(x, y)),
+        }
+        entries = _score_jackknife_entries(points, loo, ("pearson", "mae"), confidence)
+        out["pairs"].append(
+            {
+                "rater_a": data.raters[a],
+                "rater_b": data.raters[b],
+                "n": len(m),
+                **{
+                    name: entries.get(
+                        name,
+                        {"value": None, "ci_low": None, "ci_high": None, "method": "jackknife"},
+                    )
+                    for name in ("pearson", "mae")
+                },
+            }
+        )
+    pairable = int((n_per_item >= 2).sum())
+    alpha = _kripp_interval_point(human.T) if pairable else float("nan")
+    units = _kripp_interval_unit_sums(human)
+    loo_alpha = _kripp_interval_from_sums(*(units.sum(axis=0)[None, :] - units).T)
+    entry = jackknife_entry(alpha, loo_alpha[n_per_item >= 2], confidence, correlation=False)
+    if not math.isfinite(alpha):
+        entry = {"value": None, "ci_low": None, "ci_high": None, "method": "jackknife"}
+    out["krippendorff_alpha"] = {**entry, "level": out["level"], "n_items": pairable}
