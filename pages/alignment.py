@@ -127,7 +127,7 @@ if report.get("per_stratum"):
     if weighted.get("accuracy"):
         whole = reports.format_ci(weighted["accuracy"], 2)
         sample = reports.format_ci(m.get("accuracy"), 2)
-        st.write(f"Design-weighted accuracy for the whole run: {whole} (unweighted sample: {sample})")
+        st.write(f"Design-weighted accuracy for the whole run: {whole} (sample: {sample})")
 
 st.subheader("Disagreements")
 rows = reports.disagreements(scope, run_id=run_id, judge=judge, queue_id=queue_id, limit=200)
