@@ -28,7 +28,7 @@ Where things live (one concern per module):
 - resample.py: the bootstrap as counts per unit type (see above);
 - kernels.py: per-replicate metric formulas;  points.py: library point values;
 - intervals.py: the interval method per metric;  sections.py: the report's sections;
-- report.py: `alignment_report`;  gate.py: the CI gate;  render.py: Markdown and CI text.
+- report.py: `alignment_report`;  gating.py: the CI gate;  render.py: Markdown and CI text.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from evalguard_core.alignment.prepare import normalise_label
 from evalguard_core.alignment.render import format_ci, format_interval
 
 if TYPE_CHECKING:
-    from evalguard_core.alignment.gate import GATE_MIN_N, gate, gate_block, parse_thresholds
+    from evalguard_core.alignment.gating import GATE_MIN_N, gate, gate_block, parse_thresholds
     from evalguard_core.alignment.render import report_to_markdown
     from evalguard_core.alignment.report import alignment_report
 
@@ -60,10 +60,10 @@ if TYPE_CHECKING:
 # `normalise_label` and `format_ci` stay cheap for the pages and the store's callers.
 _LAZY = {
     "alignment_report": "report",
-    "gate": "gate",
-    "gate_block": "gate",
-    "parse_thresholds": "gate",
-    "GATE_MIN_N": "gate",
+    "gate": "gating",
+    "gate_block": "gating",
+    "parse_thresholds": "gating",
+    "GATE_MIN_N": "gating",
     "report_to_markdown": "render",
 }
 

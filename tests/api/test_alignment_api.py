@@ -40,12 +40,16 @@ def test_report_shape_and_hand_checked_accuracy(client: TestClient, keys: dict, 
 
 
 def test_gate_in_the_api(client: TestClient, keys: dict, labelled: str) -> None:
-    r = client.get(
+    url = (
         f"/v1/alignment?run_id={labelled}&judge=llm_judge&n_boot=100"
-        "&fail_under=accuracy=0.7&on=point",
-        headers=bearer(keys["viewer"]),
+        "&fail_under=accuracy=0.7&on=point"
     )
-    assert r.json()["gate"]["passed"] is True
+    # 4 items: below the gate's minimum of 30, it refuses to pass and says how many are missing.
+    refused = client.get(url, headers=bearer(keys["viewer"])).json()["gate"]
+    assert refused["passed"] is False and refused["min_n"] == 30
+    assert any("label 26 more" in r for r in refused["reasons"])
+    r = client.get(url + "&allow_small=true", headers=bearer(keys["viewer"]))
+    assert r.json()["gate"]["passed"] is True and r.json()["gate"]["allow_small"] is True
 
 
 def test_errors(client: TestClient, keys: dict, labelled: str, scope: Scope) -> None:
