@@ -112,6 +112,13 @@ def normalise_label(value: Any) -> str | None:
 
 def _normalise_labels(values: pd.Series, warn: list[str], side: str) -> ObjArray:
     """Canonical labels for a column; warns when distinct raw spellings collapse into one."""
+    if values.dtype == object:
+        # pandas hashes True == 1: spell booleans out first so they stay booleans.
+        values = values.map(
+            lambda v: ("true" if v else "false") if isinstance(v, (bool, np.bool_)) else v
+        )
+    elif pd.api.types.is_bool_dtype(values.dtype):
+        values = values.map({True: "true", False: "false"})
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     raw = [_norm_scalar(u) for u in uniques]
     canon = [normalise_label(u) for u in uniques]
