@@ -71,27 +71,6 @@ def _metric(value: float, reps: Draws | FloatArray | None, confidence: float) ->
     return {"value": float(value), "ci_low": lo, "ci_high": hi, "method": method}
 
 
-def fisher_z(value: float, n: int, confidence: float) -> dict[str, Any]:
-    """Pearson's r with its Fisher-z interval, tanh(atanh r +- z / sqrt(n - 3))."""
-    if not math.isfinite(value) or n < 4:
-        return {
-            "value": value if math.isfinite(value) else None,
-            "ci_low": None,
-            "ci_high": None,
-            "method": "fisher_z",
-        }
-    if abs(value) >= 1.0:
-        return {"value": value, "ci_low": value, "ci_high": value, "method": "fisher_z"}
-    half = float(stats.norm.ppf(0.5 + confidence / 2.0)) / math.sqrt(n - 3.0)
-    centre = math.atanh(value)
-    return {
-        "value": value,
-        "ci_low": math.tanh(centre - half),
-        "ci_high": math.tanh(centre + half),
-        "method": "fisher_z",
-    }
-
-
 def _wilson(successes: float, trials: int, confidence: float) -> dict[str, Any]:
     """A proportion with its Wilson score interval (independent trials)."""
     if trials <= 0:
