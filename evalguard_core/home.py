@@ -18,7 +18,7 @@ def _latest_verdicts(scope: Scope, run_list: list[dict[str, Any]]) -> list[dict[
     The same report configuration and verdict as the Alignment page (reports.verdict), so the
     two pages never show different numbers for the same data.
     """
-    verdicts = []
+    verdicts: list[dict[str, Any]] = []
     for run in run_list:
         if len(verdicts) >= MAX_VERDICT_RUNS:
             break

@@ -87,7 +87,7 @@ def _cat_points(
                 out[name] = float(_cat_kernel(conf_v[None].astype(np.float64), spec)[name][0])
                 continue
             out[name] = _quiet(
-                lambda how=how: cohen_kappa_score(
+                lambda how=how: cohen_kappa_score(  # type: ignore[misc]
                     wref, wpred, labels=wlabels, weights=how, sample_weight=w
                 )
             )
@@ -138,7 +138,10 @@ def _kripp_categorical_point(value_counts: FloatArray, level: str) -> float:
     n, k = value_counts.shape
     if n * k * k <= _KRIPP_DENSE_LIMIT:
         return _quiet(
-            lambda: krippendorff.alpha(value_counts=value_counts, level_of_measurement=level)
+            lambda: krippendorff.alpha(
+                value_counts=value_counts,
+                level_of_measurement=level,  # type: ignore[arg-type]
+            )
         )
     m = value_counts.sum(axis=1)
     ok = m >= 2

@@ -49,12 +49,14 @@ def _normalise(values: pd.Series) -> ObjArray:
     distinct = np.asarray(uniques, dtype=object)
     if isinstance(uniques, pd.Index) and pd.api.types.is_integer_dtype(uniques.dtype):
         # Integer keys (often 100k of them): their decimal text in one vectorised pass.
-        canon = np.append(np.asarray(uniques, dtype=np.int64).astype(str).astype(object), None)
+        canon = np.array(
+            [*np.asarray(uniques, dtype=np.int64).astype(str).tolist(), None], dtype=object
+        )
     elif pd.api.types.infer_dtype(distinct, skipna=False) == "string":
         # Item keys are usually 100k distinct strings: strip them in one vectorised pass.
         stripped = pd.Series(distinct, dtype=object).str.strip().to_numpy(dtype=object, copy=True)
         stripped[stripped == ""] = None
-        canon = np.append(stripped, None)
+        canon = np.array([*stripped.tolist(), None], dtype=object)
     else:
         canon = np.array([_norm_scalar(u) for u in distinct] + [None], dtype=object)
     return canon[codes]
@@ -260,8 +262,9 @@ def _prepare(
     j_keep = j_item != None  # noqa: E711
     j_keep &= ~np.isnan(j_score) if use_scores else (j_label != None)  # noqa: E711
 
+    categories: list[str] = []
     if use_scores:
-        label_type, categories = INTERVAL, []
+        label_type = INTERVAL
     else:
         seen = set(h_label[h_keep].tolist()) | set(j_label[j_keep].tolist())
         label_type, categories = _label_scale(resolved, seen, label_order, warn)

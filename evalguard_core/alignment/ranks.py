@@ -131,7 +131,7 @@ def leave_one_out(x: FloatArray, y: FloatArray) -> dict[str, FloatArray]:
 
     # Spearman: item i leaves, the others' midranks drop by 1 above it and by 1/2 in its ties.
     a, b = _midranks(rx), _midranks(ry)
-    same_xy = _group_sizes(_dense(rx * (int(ry.max()) + 1) + ry.astype(np.float64)))
+    same_xy = _group_sizes(_dense((rx * (int(ry.max()) + 1) + ry).astype(np.float64)))
     a_above_y = _above_sum(ry, a)  # sum of a_j over y_j > y_i
     b_above_x = _above_sum(rx, b)
     a_tie_y = np.bincount(ry, weights=a)[ry] - a  # sum of a_j over y_j = y_i, j != i

@@ -125,7 +125,7 @@ def report_to_markdown(report: dict[str, Any]) -> str:
     weighted = report.get("weighted") or {}
     if weighted:
         lines += [
-            "## Design-weighted (Hájek, weights 1/π)",
+            "## Design-weighted (Hájek, post-stratified: N_h / m_h per stratum)",
             "",
             f"- items: {weighted.get('n')}, estimated population: "
             f"{_fmt(weighted.get('population_estimate'), 1)}",
@@ -139,17 +139,20 @@ def report_to_markdown(report: dict[str, Any]) -> str:
         lines.append("")
     strata = report.get("per_stratum") or []
     if strata:
-        names = [k for k in strata[0] if k not in ("stratum", "n", "population_estimate")]
+        plain = ("stratum", "n", "population_estimate", "design_items", "labelled_share")
+        names = [k for k in strata[0] if k not in plain]
         lines += [
             "## Per stratum",
             "",
-            "| stratum | n | population | " + " | ".join(names) + " |",
-            "|---|---|---|" + "---|" * len(names),
+            "| stratum | n | labelled | population | " + " | ".join(names) + " |",
+            "|---|---|---|---|" + "---|" * len(names),
         ]
         for s in strata:
             cells = [" ".join(_ci_text(s.get(name))[:2]) for name in names]
+            share = s.get("labelled_share")
+            labelled = "—" if share is None else f"{share:.0%} of {s.get('design_items')}"
             lines.append(
-                f"| {_md_cell(s['stratum'])} | {s['n']} | "
+                f"| {_md_cell(s['stratum'])} | {s['n']} | {labelled} | "
                 f"{_fmt(s['population_estimate'], 1)} | " + " | ".join(cells) + " |"
             )
         lines.append("")

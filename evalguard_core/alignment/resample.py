@@ -182,7 +182,7 @@ def _incidence(
     if len(rows) * n_cells <= _CHUNK_ELEMENTS:
         flat = local.reshape(-1) * n_cells + obs_cell
         dense = np.bincount(flat, weights=w, minlength=len(rows) * n_cells)
-        return _Table(rows, dense.reshape(len(rows), n_cells), None)
+        return _Table(rows, dense.reshape(len(rows), n_cells).astype(np.float64), None)
     return _Table(rows, None, sparse.csr_matrix((w, (t, obs_cell)), shape=(rs.n_types, n_cells)))
 
 

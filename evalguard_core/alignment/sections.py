@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,17 @@ def _side_sums(sides: list[tuple[FloatArray, FloatArray, IntArray]], n: int) -> 
         u[m] = interval_feats(x[m].astype(float), y[m].astype(float))
         out.append(u)
     return out
+
+
+def _pair_cat_kernel(counts: FloatArray, table: _Table, spec: _CatSpec) -> dict[str, FloatArray]:
+    """Accuracy and kappa of one rater pair per replicate."""
+    k = spec.k
+    return _cat_kernel(_apply(table, counts).reshape(-1, k, k), spec, full=False)
+
+
+def _pair_score_kernel(counts: FloatArray, table: _Table, cells: _Cells) -> dict[str, FloatArray]:
+    """Pearson, MAE (and alpha) of one rater pair's scores per replicate."""
+    return _interval_kernel(_apply(table, counts), cells, ranks=False)
 
 
 def _unit_keys(data: _Data, comp: _Comparison) -> FloatArray:
@@ -398,9 +410,7 @@ def _inter_rater(
             m = np.flatnonzero(rated[:, a] & rated[:, b])
             pair_rows.append((a, b, m))
             table = _incidence(rs, m, human[m, a] * k + human[m, b], k * k)
-            kernels.append(
-                lambda c, t=table: _cat_kernel(_apply(t, c).reshape(-1, k, k), light, full=False)
-            )
+            kernels.append(partial(_pair_cat_kernel, table=table, spec=light))
         # Fleiss needs the same number of ratings on every item: all raters, else the most
         # common count (crowd designs where each item gets m of many raters).
         full_m = len(data.raters)
@@ -479,9 +489,7 @@ def _inter_rater(
             )
             table = _incidence(rs, m, inv.reshape(-1), len(xy))
             cells = _cells(xy[:, 0], xy[:, 1])
-            kernels.append(
-                lambda c, t=table, cl=cells: _interval_kernel(_apply(t, c), cl, ranks=False)
-            )
+            kernels.append(partial(_pair_score_kernel, table=table, cells=cells))
         sums = _kripp_interval_unit_sums(human)
         k_table = _incidence_rows(rs, np.arange(len(items)), sums)
         kernels.append(lambda c: {"alpha": _kripp_interval_from_sums(*_apply(k_table, c).T)})
@@ -494,23 +502,23 @@ def _inter_rater(
                     "rater_b": data.raters[b],
                     "n": len(m),
                     "pearson": _metric(
-                        _quiet(lambda x=x, y=y: stats.pearsonr(x, y)),
+                        _quiet(partial(stats.pearsonr, x, y)),
                         reps.get("pearson"),
                         confidence,
                     ),
                     "mae": _metric(
-                        _quiet(lambda x=x, y=y: mean_absolute_error(x, y)),
+                        _quiet(partial(mean_absolute_error, x, y)),
                         reps.get("mae"),
                         confidence,
                     ),
                 }
             )
-        pairable = int((n_per_item >= 2).sum())
-        alpha = _kripp_interval_point(human.T) if pairable else float("nan")
+        n_pairable = int((n_per_item >= 2).sum())
+        alpha = _kripp_interval_point(human.T) if n_pairable else float("nan")
         out["krippendorff_alpha"] = {
             **_metric(alpha, results[-1].get("alpha"), confidence),
             "level": level,
-            "n_items": pairable,
+            "n_items": n_pairable,
         }
     return out
 
@@ -598,9 +606,11 @@ def _design_sections(
         )
     if len(covered) == 0:
         return {}, []
-    strata_names, strata = np.unique(d_stratum[pos[covered]].astype(str), return_inverse=True)
-    strata_names = [str(s) for s in strata_names]  # plain text in warnings, not np.str_('a')
-    strata = strata.astype(np.int64)
+    unique_strata, strata_codes = np.unique(
+        d_stratum[pos[covered]].astype(str), return_inverse=True
+    )
+    strata_names = [str(s) for s in unique_strata]  # plain text in warnings, not np.str_('a')
+    strata = strata_codes.astype(np.int64)
     weight, shares = _post_stratified_weights(
         d_stratum.astype(str), d_prob, pos[covered], strata, strata_names, warn
     )
@@ -743,8 +753,8 @@ def _inter_rater_jackknife(
         feats = interval_feats(x, y)
         loo = interval_from_sums(feats.sum(axis=0)[None, :] - feats)
         points = {
-            "pearson": _quiet(lambda x=x, y=y: stats.pearsonr(x, y)),
-            "mae": _quiet(lambda x=x, y=y: mean_absolute_error(x, y)),
+            "pearson": _quiet(partial(stats.pearsonr, x, y)),
+            "mae": _quiet(partial(mean_absolute_error, x, y)),
         }
         entries = _score_jackknife_entries(points, loo, ("pearson", "mae"), confidence)
         out["pairs"].append(

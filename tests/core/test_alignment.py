@@ -626,6 +626,7 @@ def test_ci_coverage_by_simulation() -> None:
 
 def _report(metrics: dict[str, tuple[float | None, float | None, float | None]]) -> dict:
     return {
+        "n": 100,
         "metrics": {
             k: {"value": v, "ci_low": lo, "ci_high": hi, "method": "bootstrap"}
             for k, (v, lo, hi) in metrics.items()
