@@ -81,8 +81,7 @@ def build_report(
             judge_name=judge,
             reference=reference,
             label_order=label_order,
-            # Pairwise comes from the run's kind, never from the label values (an a/b question).
-            kind="pairwise" if run.get("kind") == "pairwise" else "auto",
+            kind=_label_kind(run, human, judge_df),
             design=design,
             n_boot=n_boot,
             seed=seed,
@@ -93,6 +92,23 @@ def build_report(
     report["queue_id"] = queue_id
     report["task_id"] = task_id
     return report
+
+
+def _label_kind(run: dict[str, Any], human: Any, judge: Any) -> str:
+    """'pairwise' for a pairwise run labelled A / B / tie, else 'auto'.
+
+    Pairwise comes from the run's kind, never from the label values alone (an a/b multiple-choice
+    question on a single run stays nominal); a pairwise run coded otherwise (PandaLM's 0/1/2) is
+    compared on its own scale.
+    """
+    if run.get("kind") != "pairwise":
+        return "auto"
+    from evalguard_core.alignment import normalise_label
+
+    seen = {
+        normalise_label(v) for frame in (human, judge) for v in frame["label"].dropna().unique()
+    }
+    return "pairwise" if seen - {None} <= {"a", "b", "tie"} else "auto"
 
 
 def gate_report(
