@@ -48,7 +48,7 @@ def test_the_wheel_lists_every_package_and_the_ui() -> None:
 def test_runtime_dependencies_cover_the_pinned_runtime_set() -> None:
     """Every runtime pin of requirements.txt is declared (as a range) for pip users."""
     declared = {
-        dep.split(";")[0].split(">")[0].split("<")[0].split("=")[0].strip().lower()
+        dep.split(";")[0].split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip().lower()
         for dep in PYPROJECT["project"]["dependencies"]
     }
     runtime = (REPO / "requirements.txt").read_text().split("# Dev / test")[0]
