@@ -42,6 +42,21 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("EVALGUARD_RATE_LIMIT", DEFAULT_RATE_LIMIT, "API rate limit per key"),
     Variable("EVALGUARD_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES), "largest API request body"),
     Variable("EVALGUARD_DEBUG", "", "1: CLI errors print the full traceback"),
+    Variable(
+        "EVALGUARD_REPLICA_ID",
+        "",
+        "this server's name among replicas (owner of its jobs); default host-pid-random",
+    ),
+    Variable(
+        "EVALGUARD_HEARTBEAT_SECONDS",
+        "2",
+        "how often a server records its running jobs' heartbeat and sweeps silent replicas' jobs",
+    ),
+    Variable(
+        "EVALGUARD_JOB_STALE_SECONDS",
+        "30",
+        "a running job whose heartbeat is older than this is failed by another replica",
+    ),
 )
 
 
@@ -58,6 +73,9 @@ class Settings:
     rate_limit: str
     max_body_bytes: int
     debug: bool
+    replica_id: str
+    heartbeat_seconds: float
+    job_stale_seconds: float
 
 
 def _get(name: str) -> str:
@@ -78,6 +96,9 @@ def settings() -> Settings:
         rate_limit=_get("EVALGUARD_RATE_LIMIT"),
         max_body_bytes=int(_get("EVALGUARD_MAX_BODY_BYTES")),
         debug=_get("EVALGUARD_DEBUG").strip().lower() not in ("", *_FALSE),
+        replica_id=_get("EVALGUARD_REPLICA_ID").strip(),
+        heartbeat_seconds=float(_get("EVALGUARD_HEARTBEAT_SECONDS")),
+        job_stale_seconds=float(_get("EVALGUARD_JOB_STALE_SECONDS")),
     )
 
 

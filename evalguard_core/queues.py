@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,10 +83,13 @@ def create_queue(scope: Scope, *, created_by: str | None = None, **settings: Any
     return get_queue(scope, queue_id)
 
 
-# Queue settings are read on every claim and label; the one server process is the only writer
-# of settings (update_queue), so an in-process cache invalidated there stays exact.
-_settings_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+# Queue settings are read on every claim and label. On a DuckDB file the one server process is
+# the only writer of settings (update_queue), so an in-process cache invalidated there stays
+# exact. On a shared database another replica may change them, so an entry is re-read once it
+# is SHARED_CACHE_SECONDS old: a change applies on every replica within one second (ADR 0013).
+_settings_cache: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
 _SETTINGS_CACHE_MAX = 4096
+SHARED_CACHE_SECONDS = 0.5
 
 
 def _cache_key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
@@ -96,14 +100,23 @@ def _cache_key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
 def require_queue(scope: Scope, queue_id: str) -> dict[str, Any]:
     """The queue's settings (a fresh copy), or NotFoundError naming the id."""
     key = _cache_key(scope, queue_id)
-    queue = _settings_cache.get(key)
-    if queue is None:
+    hit = _settings_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and scope.db.shared and now - hit[0] >= SHARED_CACHE_SECONDS:
+        hit = None
+    if hit is None:
         queue = sql.get_queue(scope, str(queue_id))
         if queue is None:
             raise NotFoundError(f"queue {queue_id} not found", details={"queue_id": str(queue_id)})
+        old = _settings_cache.get(key)
+        if old is not None and old[1] != queue:
+            # Another replica changed the settings: frontier windows judged capacity on the old.
+            frontier.forget(scope, queue["queue_id"])
         if len(_settings_cache) >= _SETTINGS_CACHE_MAX:
             _settings_cache.clear()
-        _settings_cache[key] = queue
+        _settings_cache[key] = (now, queue)
+    else:
+        queue = hit[1]
     return {**queue, "label_options": list(queue["label_options"])}
 
 
