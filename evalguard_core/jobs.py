@@ -185,7 +185,7 @@ def sweep_abandoned(store: Store) -> int:
         stale_before = now + timedelta(days=36500)
     me = replica_id()
     rows = sql.fail_orphaned(store, INTERRUPTED, owner=me, keep=keep, stale_before=stale_before)
-    for row in rows:
+    for row in rows if store.db.shared else []:
         if row["owner"] not in (None, me):
             # Say who gave up on it; the flip above already happened exactly once.
             sql.finish_job(

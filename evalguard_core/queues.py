@@ -14,6 +14,7 @@ from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.store import Scope
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
+from evalguard_core.store import locks as locks_sql
 from evalguard_core.store import queues as sql
 from evalguard_core.store import runs as runs_sql
 
@@ -204,6 +205,12 @@ def queue_write_lock(queue_id: str) -> Iterator[None]:
         yield
 
 
+def hold_queue_lock(scope: Scope, queue_id: str) -> None:
+    """Inside a writer's transaction: the same lock across replicas on a shared database."""
+    if scope.db.shared:  # another replica may be adding to this queue (ADR 0013)
+        locks_sql.hold(scope, f"queue:{queue_id}")
+
+
 def run_kind_for(target_type: str) -> str:
     """The run kind a target type needs: pairwise targets need pairwise runs."""
     return "pairwise" if target_type == "pairwise" else "single"
@@ -316,6 +323,7 @@ def _insert(
 ) -> dict[str, Any]:
     """Insert under the queue's lock in one transaction and log one event."""
     with queue_write_lock(queue["queue_id"]), scope.db.atomic():
+        hold_queue_lock(scope, queue["queue_id"])
         added = items_sql.insert_items(scope, queue["queue_id"], queue["target_type"], trace_ids)
         events_sql.append_event(
             scope,

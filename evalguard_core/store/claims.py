@@ -104,18 +104,6 @@ def claim_counts_by_item(scope: Scope, queue_id: str) -> list[tuple[int, str, st
     )
 
 
-def lock_rater(scope: Scope, annotator: str) -> None:
-    """Serialise one rater's claims across processes until this transaction ends (ADR 0013).
-
-    PostgreSQL only: the caller checks `db.shared`; a DuckDB file has one process, whose
-    in-process rater lock already does this.
-    """
-    scope.db.fetchone(
-        "SELECT pg_advisory_xact_lock(hashtextextended(?, 7))",
-        [f"rater:{scope.org_id}:{annotator}"],
-    )
-
-
 def live_leases_of(scope: Scope, queue_id: str, annotator: str, now: datetime) -> int:
     """How many live leases the rater holds in the queue (read in the caller's transaction)."""
     row = scope.db.fetchone(
