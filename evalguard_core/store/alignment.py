@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evalguard_core.store import Scope
+from evalguard_core.store.runs import _immutable
 
 
 def human_labels(scope: Scope, run_id: str, *, queue_id: str | None, task_id: str | None) -> Any:
@@ -51,6 +52,7 @@ def design(scope: Scope, queue_id: str) -> Any:
     )
 
 
+@_immutable
 def scorer_names(scope: Scope, run_id: str) -> list[str]:
     """Scorers of a run, judges (those with labels) first."""
     rows = scope.db.fetchall(

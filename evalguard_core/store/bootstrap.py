@@ -13,7 +13,7 @@ from typing import Any
 from evalguard_core.db import Dialects
 from evalguard_core.sampling import MISSING, StrataSpec
 from evalguard_core.store import Scope
-from evalguard_core.store.runs import _quantiles
+from evalguard_core.store.runs import _immutable, _quantiles
 
 HISTOGRAM_BINS = 30
 
@@ -95,6 +95,7 @@ _QUEUED = (
 )
 
 
+@_immutable
 def scorer_kinds(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     """Per scorer of a run: how many numeric scores and how many labels it has."""
     return scope.db.fetch_dicts(
@@ -105,6 +106,7 @@ def scorer_kinds(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     )
 
 
+@_immutable
 def label_values(scope: Scope, run_id: str, scorer: str) -> list[str]:
     """The distinct labels one scorer gave in a run."""
     rows = scope.db.fetchall(
@@ -115,6 +117,7 @@ def label_values(scope: Scope, run_id: str, scorer: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+@_immutable
 def score_stats(scope: Scope, run_id: str, scorer: str) -> dict[str, Any]:
     """Count, range and terciles (observed values) of one scorer's scores over the whole run.
 
@@ -140,6 +143,7 @@ def score_stats(scope: Scope, run_id: str, scorer: str) -> dict[str, Any]:
     return stats
 
 
+@_immutable
 def latency_stats(scope: Scope, run_id: str) -> dict[str, Any]:
     """Count, range and p50/p90/p99 of latency_ms over the whole run."""
     rows = scope.db.fetch_dicts(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evalguard_core.db import Database, DuckDatabase
+from evalguard_core.db import Database, Dialects, DuckDatabase
 from evalguard_core.store import Scope
 
 CORE_TEXT_COLUMNS = ("input", "output", "output_a", "output_b", "expected")
@@ -228,6 +232,24 @@ def _sql_str(value: str) -> str:
 
 
 # -- reads -------------------------------------------------------------------------------------
+# The distinct scorers of every run. DuckDB scans the scores column in a blink; PostgreSQL would
+# read every score row (3M for a 1M-case run, seconds per page), so it skips through the
+# (run_id, scorer) index instead: one index probe per distinct (run, scorer) pair.
+_RUN_SCORERS = Dialects(
+    duckdb=(
+        "SELECT CAST(run_id AS VARCHAR), array_agg(DISTINCT scorer ORDER BY scorer) FROM scores "
+        "WHERE org_id = ? AND org_id = ? GROUP BY run_id"
+    ),
+    postgresql=(
+        "WITH RECURSIVE s AS ((SELECT run_id, scorer FROM scores WHERE org_id = ? "
+        "ORDER BY run_id, scorer LIMIT 1) UNION ALL SELECT n.run_id, n.scorer FROM s, "
+        "LATERAL (SELECT run_id, scorer FROM scores WHERE org_id = ? "
+        "AND (run_id, scorer) > (s.run_id, s.scorer) ORDER BY run_id, scorer LIMIT 1) n) "
+        "SELECT CAST(run_id AS VARCHAR), array_agg(scorer ORDER BY scorer) FROM s GROUP BY run_id"
+    ),
+)
+
+
 def list_runs(scope: Scope) -> list[dict[str, Any]]:
     """The organization's runs, newest first, with their scorers."""
     runs = scope.db.fetch_dicts(
@@ -235,11 +257,7 @@ def list_runs(scope: Scope) -> list[dict[str, Any]]:
         "created_at FROM runs WHERE org_id = ? ORDER BY created_at DESC",
         [scope.org_id],
     )
-    scorers = scope.db.fetchall(
-        "SELECT CAST(run_id AS VARCHAR), array_agg(DISTINCT scorer ORDER BY scorer) FROM scores "
-        "WHERE org_id = ? GROUP BY run_id",
-        [scope.org_id],
-    )
+    scorers = scope.db.fetchall(_RUN_SCORERS, [scope.org_id, scope.org_id])
     by_run = dict(scorers)
     for run in runs:
         run["scorers"] = by_run.get(run["run_id"], [])
@@ -255,6 +273,34 @@ def get_run(scope: Scope, run_id: str) -> dict[str, Any] | None:
     )
 
 
+# Scores, latencies and cases of a run never change after its import (runs are append-only and
+# ids are fresh UUIDs), so their summaries are computed once per process: on PostgreSQL the
+# percentiles over a 1M-case run take seconds, and every page rerun asks again.
+_SUMMARIES: dict[tuple[Any, ...], Any] = {}
+_SUMMARIES_MAX = 512
+_SUMMARIES_LOCK = threading.Lock()
+
+
+def _immutable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Memoize a per-run summary by (store, organization, arguments); returns deep copies."""
+
+    @functools.wraps(fn)
+    def wrapper(scope: Scope, *args: Any) -> Any:
+        key = (fn.__name__, scope.store.location, scope.org_id, *args)
+        with _SUMMARIES_LOCK:
+            hit = _SUMMARIES.get(key)
+        if hit is None:
+            hit = fn(scope, *args)
+            with _SUMMARIES_LOCK:
+                if len(_SUMMARIES) >= _SUMMARIES_MAX:
+                    _SUMMARIES.pop(next(iter(_SUMMARIES)))
+                _SUMMARIES[key] = hit
+        return copy.deepcopy(hit)
+
+    return wrapper
+
+
+@_immutable
 def scorer_summary(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     """Per scorer: how many cases, numeric summary and label distribution."""
     rows = scope.db.fetch_dicts(
@@ -278,6 +324,7 @@ def scorer_summary(scope: Scope, run_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+@_immutable
 def latency_summary(scope: Scope, run_id: str) -> dict[str, Any]:
     """Count and quantiles of latency_ms."""
     row = scope.db.fetch_dicts(
@@ -390,6 +437,7 @@ def attach_scores(scope: Scope, cases: list[dict[str, Any]]) -> None:
         case["scores"] = by_trace.get(case["trace_id"], {})
 
 
+@_immutable
 def score_histogram(scope: Scope, run_id: str, scorer: str, bins: int = 30) -> list[dict[str, Any]]:
     """Equal-width histogram of one scorer's scores, computed in DuckDB."""
     bounds = scope.db.fetchone(
