@@ -125,13 +125,16 @@ def in_process(store: Any, n_workers: int) -> dict[str, Any]:
     return _drive(n_workers, make)
 
 
-def over_http(base_url: str, queue_id: str, keys: list[str]) -> dict[str, Any]:
-    """Claim→annotate through the Python client against a live server, one key per client."""
+def over_http(base_url: str | list[str], queue_id: str, keys: list[str]) -> dict[str, Any]:
+    """Claim→annotate through the Python client against a live server, one key per client
+    (several base URLs: client i talks to replica i mod n, as a load balancer would spread them)."""
     from evalguard_core.client import EvalGuard
     from evalguard_core.errors import ConflictError
 
+    bases = [base_url] if isinstance(base_url, str) else base_url
+
     def make(idx: int) -> Any:
-        eg = EvalGuard(api_key=keys[idx], base_url=base_url)
+        eg = EvalGuard(api_key=keys[idx], base_url=bases[idx % len(bases)])
 
         def claim() -> dict | None:
             try:

@@ -27,9 +27,12 @@ BENCHMARKS = [
     "server",
     "pg_baseline",
     "auth_flood",
+    "replicas",
 ]
 # Measured on both backends; the others use no store or compare backends themselves.
 BOTH_BACKENDS = {"import_runs", "bootstrap", "claims", "export", "pages", "server"}
+# Given the run's PostgreSQL cluster, but measuring both backends side by side themselves.
+WITH_CLUSTER = {"replicas"}
 TIMEOUT_SECONDS = 900
 
 
@@ -75,6 +78,9 @@ def main() -> None:
             if only and name not in only:
                 continue
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            if name in WITH_CLUSTER:
+                results[name] = run_one(name, pg_env)
+                continue
             if name not in BOTH_BACKENDS:
                 results[name] = run_one(name)
                 continue

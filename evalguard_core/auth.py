@@ -111,10 +111,13 @@ def create_key(store: Store, *, name: str, role: str, org: str | None = None) ->
     return {**row, "org": organization["name"], "key": key}
 
 
-# Keys are looked up on every request. The one server process is the only writer of keys while
-# it holds the file (the CLI cannot open it then), so a per-store cache cleared on every create
-# and revoke in this process is exact; the TTL only bounds memory of keys nobody uses any more.
+# Keys are looked up on every request. On a DuckDB file the one server process is the only
+# writer of keys while it holds the file (the CLI cannot open it then), so a per-store cache
+# cleared on every create and revoke in this process is exact; the TTL only bounds memory of keys
+# nobody uses any more. On a shared database another replica (or the CLI) may revoke a key, so
+# a lookup is trusted for SHARED_KEY_TTL only: a revoked key is refused everywhere within 1 s.
 _KEY_CACHE_TTL = 60.0
+SHARED_KEY_TTL = 0.5
 _key_cache: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, Actor]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -135,7 +138,8 @@ def _cache_hit(store: Store, digest: str) -> Actor | None:
     """The cached actor for a key hash if it is still fresh."""
     with _key_cache_lock:
         hit = _key_cache.get(store.db, {}).get(digest)
-    if hit is not None and time.monotonic() - hit[0] < _KEY_CACHE_TTL:
+    ttl = SHARED_KEY_TTL if store.db.shared else _KEY_CACHE_TTL
+    if hit is not None and time.monotonic() - hit[0] < ttl:
         return hit[1]
     return None
 

@@ -70,6 +70,21 @@ VARIABLES: tuple[Variable, ...] = (
         "",
         "1: serve a store without keys on a non-loopback address (everyone is admin)",
     ),
+    Variable(
+        "EVALGUARD_REPLICA_ID",
+        "",
+        "this server's name among replicas (owner of its jobs); default host-pid-random",
+    ),
+    Variable(
+        "EVALGUARD_HEARTBEAT_SECONDS",
+        "2",
+        "how often a server records its running jobs' heartbeat and sweeps silent replicas' jobs",
+    ),
+    Variable(
+        "EVALGUARD_JOB_STALE_SECONDS",
+        "30",
+        "a running job whose heartbeat is older than this is failed by another replica",
+    ),
 )
 
 
@@ -94,6 +109,9 @@ class Settings:
     auth_fail_limit: str
     header_timeout: float
     insecure_no_auth: bool
+    replica_id: str
+    heartbeat_seconds: float
+    job_stale_seconds: float
 
 
 def _flag(name: str) -> bool:
@@ -127,6 +145,9 @@ def settings() -> Settings:
         auth_fail_limit=_get("EVALGUARD_AUTH_FAIL_LIMIT"),
         header_timeout=float(_get("EVALGUARD_HEADER_TIMEOUT")),
         insecure_no_auth=_flag("EVALGUARD_INSECURE_NO_AUTH"),
+        replica_id=_get("EVALGUARD_REPLICA_ID").strip(),
+        heartbeat_seconds=float(_get("EVALGUARD_HEARTBEAT_SECONDS")),
+        job_stale_seconds=float(_get("EVALGUARD_JOB_STALE_SECONDS")),
     )
 
 

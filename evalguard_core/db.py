@@ -160,6 +160,16 @@ class Database(abc.ABC):
     def _run(self, sql: str, params: Params, *, want: str) -> Any:
         """Execute one statement; `want` is rows | dicts | count | arrow."""
 
+    @property
+    def shared(self) -> bool:
+        """True when other processes may use this database at once (replicas, ADR 0013)."""
+        return self.dialect != DUCKDB
+
+    @property
+    def closed(self) -> bool:
+        """True once `close()` ran."""
+        return bool(getattr(self, "_closed", False))
+
     def sql(self, sql: Sql) -> str:
         """The statement's text for this backend."""
         return sql.for_dialect(self.dialect) if isinstance(sql, Dialects) else sql

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.store import Scope
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
+from evalguard_core.store import locks as locks_sql
 from evalguard_core.store import queues as sql
 from evalguard_core.store import runs as runs_sql
 
@@ -111,10 +113,13 @@ def create_queue(scope: Scope, *, created_by: str | None = None, **settings: Any
     return get_queue(scope, queue_id)
 
 
-# Queue settings are read on every claim and label; the one server process is the only writer
-# of settings (update_queue), so an in-process cache invalidated there stays exact.
-_settings_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+# Queue settings are read on every claim and label. On a DuckDB file the one server process is
+# the only writer of settings (update_queue), so an in-process cache invalidated there stays
+# exact. On a shared database another replica may change them, so an entry is re-read once it
+# is SHARED_CACHE_SECONDS old: a change applies on every replica within one second (ADR 0013).
+_settings_cache: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
 _SETTINGS_CACHE_MAX = 4096
+SHARED_CACHE_SECONDS = 0.5
 
 
 def _cache_key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
@@ -125,14 +130,23 @@ def _cache_key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
 def require_queue(scope: Scope, queue_id: str) -> dict[str, Any]:
     """The queue's settings (a fresh copy), or NotFoundError naming the id."""
     key = _cache_key(scope, queue_id)
-    queue = _settings_cache.get(key)
-    if queue is None:
+    hit = _settings_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and scope.db.shared and now - hit[0] >= SHARED_CACHE_SECONDS:
+        hit = None
+    if hit is None:
         queue = sql.get_queue(scope, str(queue_id))
         if queue is None:
             raise NotFoundError(f"queue {queue_id} not found", details={"queue_id": str(queue_id)})
+        old = _settings_cache.get(key)
+        if old is not None and old[1] != queue:
+            # Another replica changed the settings: frontier windows judged capacity on the old.
+            frontier.forget(scope, queue["queue_id"])
         if len(_settings_cache) >= _SETTINGS_CACHE_MAX:
             _settings_cache.clear()
-        _settings_cache[key] = queue
+        _settings_cache[key] = (now, queue)
+    else:
+        queue = hit[1]
     return {**queue, "label_options": list(queue["label_options"])}
 
 
@@ -219,6 +233,12 @@ def queue_write_lock(queue_id: str) -> Iterator[None]:
         lock = _queue_locks.setdefault(str(queue_id), threading.Lock())
     with lock:
         yield
+
+
+def hold_queue_lock(scope: Scope, queue_id: str) -> None:
+    """Inside a writer's transaction: the same lock across replicas on a shared database."""
+    if scope.db.shared:  # another replica may be adding to this queue (ADR 0013)
+        locks_sql.hold(scope, f"queue:{queue_id}")
 
 
 def run_kind_for(target_type: str) -> str:
@@ -333,6 +353,7 @@ def _insert(
 ) -> dict[str, Any]:
     """Insert under the queue's lock in one transaction and log one event."""
     with queue_write_lock(queue["queue_id"]), scope.db.atomic():
+        hold_queue_lock(scope, queue["queue_id"])
         added = items_sql.insert_items(scope, queue["queue_id"], queue["target_type"], trace_ids)
         events_sql.append_event(
             scope,

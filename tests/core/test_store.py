@@ -25,7 +25,7 @@ def test_reopening_does_not_reapply_migrations(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "a.duckdb")
     versions = store.db.fetchall("SELECT version FROM schema_version ORDER BY version")
     # each shipped migration once (numbers are assigned per issue, so they may have gaps)
-    assert [v for (v,) in versions] == [v for v, _, _ in dbmod._migrations()]
+    assert [v for (v,) in versions] == [v for v, _, _ in dbmod.migrations(dbmod.DUCKDB)]
     store.close()
 
 
