@@ -46,8 +46,13 @@ def build_report(
     label_order: list[str] | None = None,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
+    positive: str | None = None,
 ) -> dict[str, Any]:
-    """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task)."""
+    """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task).
+
+    With labels, it includes the run's pass rate by human standards (PPI++, Rogan–Gladen,
+    judge TPR / TNR): `positive` names the passing label when it is not a usual spelling.
+    """
     run = require_run(scope, run_id)
     if queue_id:
         require_queue(scope, queue_id)
@@ -85,9 +90,12 @@ def build_report(
             design=design,
             n_boot=n_boot,
             seed=seed,
+            judge_run=sql.judge_run_counts(scope, run["run_id"], judge),
+            positive=positive,
         )
     except ValueError as exc:
-        raise ValidationError(str(exc), details={"field": "judge"}) from None
+        field = "positive" if "positive label" in str(exc) else "judge"
+        raise ValidationError(str(exc), details={"field": field}) from None
     report["run_id"] = run["run_id"]
     report["queue_id"] = queue_id
     report["task_id"] = task_id

@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--reference", default="consensus", help="consensus (default), each, or a rater's name"
     )
+    p.add_argument(
+        "--positive",
+        metavar="LABEL",
+        help="the label that means pass, for the corrected pass rate (default: pass/true/yes/1)",
+    )
     p.add_argument("--label-order", help="declare an order for text labels: a,b,c (ordinal)")
     p.add_argument(
         "--fail-under",
@@ -89,9 +94,28 @@ def text_report(report: dict[str, Any]) -> str:
         lines.append("design-weighted (whole run):")
         for name, entry in weighted["metrics"].items():
             lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
+    lines.extend(pass_rate_lines(report.get("pass_rate")))
     for warning in report.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
+
+
+def pass_rate_lines(section: dict[str, Any] | None) -> list[str]:
+    """The pass-rate section for the terminal: plain words, then the figures."""
+    if not section:
+        return []
+    lines = [f"pass rate by human standards (label {section['positive']!r}):"]
+    lines += [f"  {line}" for line in section["summary"]]
+    for key, title in (
+        ("corrected", "corrected_pass_rate (PPI++)"),
+        ("human_only", "human_pass_rate (labels only)"),
+        ("rogan_gladen", "rogan_gladen_pass_rate"),
+        ("judge_only", "judge only (biased)"),
+        ("tpr", "tpr"),
+        ("tnr", "tnr"),
+    ):
+        lines.append(f"  {title.ljust(30)}  {format_ci(section[key])}")
+    return lines
 
 
 def cmd_align(args: argparse.Namespace) -> int:
@@ -107,6 +131,7 @@ def cmd_align(args: argparse.Namespace) -> int:
         label_order=order,
         n_boot=args.n_boot,
         seed=args.seed,
+        positive=args.positive,
     )
     passed, reasons = True, []
     if args.fail_under:

@@ -26,3 +26,4 @@ class AlignmentReport(OutputModel):
     inter_rater: dict[str, Any] | None = None
     per_stratum: list[Any] = []
     weighted: dict[str, Any] | None = None
+    pass_rate: dict[str, Any] | None = None

@@ -41,6 +41,19 @@ def judge_labels(
     )
 
 
+def judge_run_counts(scope: Scope, run_id: str, judge: str) -> Any:
+    """Table label, n: how often the scorer gave each label over the whole run (PPI's judge side).
+
+    Counts, not rows, so a 1M-case run costs one aggregate.
+    """
+    return scope.db.fetch_df(
+        "SELECT label, count(*) AS n FROM scores WHERE org_id = ? "
+        "AND CAST(run_id AS VARCHAR) = ? AND scorer = ? AND label IS NOT NULL GROUP BY label "
+        "ORDER BY label",
+        [scope.org_id, run_id, judge],
+    )
+
+
 def design(scope: Scope, queue_id: str) -> Any:
     """Strata and inclusion probabilities of a bootstrapped queue's items."""
     return scope.db.fetch_df(

@@ -29,6 +29,9 @@ def alignment_report(
         str, Query(description="consensus, each, or a rater's name")
     ] = "consensus",
     label_order: Annotated[str | None, Query(description="a,b,c declares ordinal labels")] = None,
+    positive: Annotated[
+        str | None, Query(description="the passing label for the corrected pass rate")
+    ] = None,
     n_boot: Annotated[int, Query(ge=0, le=5000)] = reports.DEFAULT_N_BOOT,
     seed: int = reports.DEFAULT_SEED,
     fail_under: Annotated[list[str] | None, Query(description="METRIC=VALUE gates")] = None,
@@ -49,6 +52,7 @@ def alignment_report(
         label_order=order,
         n_boot=n_boot,
         seed=seed,
+        positive=positive,
     )
     if fail_under:
         reports.gate_report(report, fail_under, on=on, allow_small=allow_small)
