@@ -124,7 +124,8 @@ def parse_thresholds(specs: list[str]) -> dict[str, float]:
         if not _known_metric(name):
             raise ValueError(
                 f"bad threshold {spec!r}: unknown metric {name!r}; known: "
-                f"{', '.join(BASE_METRICS)}, {', '.join(PASS_RATE_GATES)}, precision:<label>, recall:<label>, f1:<label> "
+                f"{', '.join(BASE_METRICS)}, {', '.join(PASS_RATE_GATES)}, "
+                "precision:<label>, recall:<label>, f1:<label> "
                 f"(prefix {WEIGHTED_PREFIX!r} for design-weighted figures)"
             )
         try:
