@@ -137,6 +137,14 @@ def gate_report(
     return block
 
 
+def pass_rate_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pass-rate section as table rows for the pages ([] when the report has none)."""
+    from evalguard_core.alignment.render import pass_rate_rows as rows
+
+    section = report.get("pass_rate")
+    return rows(section) if section else []
+
+
 def verdict_metric(report: dict[str, Any]) -> str:
     """The configured verdict metric for this report's kind of data."""
     return VERDICT_METRICS["score" if report.get("label_type") == "interval" else "label"]

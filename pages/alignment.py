@@ -67,6 +67,15 @@ with st.container(border=True):
 for warning in report.get("warnings", []):
     st.caption(f"⚠ {warning}")
 
+if report.get("pass_rate"):
+    with st.container(border=True):
+        st.subheader("Pass rate by human standards")
+        for line in report["pass_rate"]["summary"]:
+            st.write(line)
+        st.dataframe(
+            pd.DataFrame(reports.pass_rate_rows(report)), hide_index=True, use_container_width=True
+        )
+
 left, right = st.columns(2)
 with left:
     st.markdown("**Metrics (95% CI)**")
