@@ -96,3 +96,37 @@ def test_pass_rate_section_and_its_gates_in_the_api(
     assert gated["passed"] is False and gated["reasons"][0].startswith("tnr: ci_low")
     bad = client.get(base + "&positive=nope", headers=h)
     assert bad.status_code == 400 and bad.json()["error"]["details"]["field"] == "positive"
+
+
+def _run_with_labels(scope: Scope, tmp_path: Path, header: str, judge: list[str]) -> str:
+    """A run of len(judge) cases labelled by the judge and one human who copies it."""
+    from evalguard_core import runs
+
+    n = len(judge)
+    cases = [header] + [
+        f"c{i},q{i},{'a,b' if 'output_a' in header else 'x'},{judge[i]}" for i in range(n)
+    ]
+    path = tmp_path / f"run{len(header)}.csv"
+    path.write_text("\n".join(cases) + "\n")
+    run_id = runs.import_run(scope, path, name="r").run_id
+    lab = tmp_path / f"labels{len(header)}.csv"
+    lab.write_text(
+        "case_id,annotator,label\n" + "".join(f"c{i},ann,{judge[i]}\n" for i in range(n))
+    )
+    labels.import_labels(scope, lab, run_id=run_id)
+    return run_id
+
+
+def test_pairwise_comes_from_the_run_kind_not_the_label_values(
+    scope: Scope, tmp_path: Path
+) -> None:
+    # Defect 7: a multiple-choice a/b question on a single-output run stays nominal.
+    single = _run_with_labels(scope, tmp_path, "case_id,input,output,label:judge", ["a", "b"] * 3)
+    report = reports.build_report(scope, run_id=single, judge="judge", n_boot=0)
+    assert report["label_type"] == "nominal" and report["confusion"]["labels"] == ["a", "b"]
+    pair = _run_with_labels(
+        scope, tmp_path, "case_id,input,output_a,output_b,label:judge", ["A", "B", "tie"] * 2
+    )
+    report = reports.build_report(scope, run_id=pair, judge="judge", n_boot=0)
+    assert report["label_type"] == "pairwise"
+    assert "agreement_without_ties" in report["metrics"]
