@@ -47,11 +47,13 @@ def build_report(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
     positive: str | None = None,
+    sequential: list[str] | None = None,
 ) -> dict[str, Any]:
     """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task).
 
     With labels, it includes the run's pass rate by human standards (PPI++, Rogan–Gladen,
     judge TPR / TNR): `positive` names the passing label when it is not a usual spelling.
+    `sequential` (METRIC=VALUE specs, may be empty) adds the label-until-decided section.
     """
     run = require_run(scope, run_id)
     if queue_id:
@@ -79,6 +81,10 @@ def build_report(
     design = sql.design(scope, queue_id) if queue_id else None
     if design is not None and design.empty:
         design = None
+    bars, sequence = None, None
+    if sequential is not None:
+        bars = _sequential_bars(sequential)
+        sequence = sql.label_sequence(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
     try:
         report = _engine().alignment_report(
             human,
@@ -92,6 +98,8 @@ def build_report(
             seed=seed,
             judge_run=sql.judge_run_counts(scope, run["run_id"], judge),
             positive=positive,
+            sequential=bars,
+            sequence=sequence,
         )
     except ValueError as exc:
         field = "positive" if "positive label" in str(exc) else "judge"
@@ -100,6 +108,24 @@ def build_report(
     report["queue_id"] = queue_id
     report["task_id"] = task_id
     return report
+
+
+def _sequential_bars(specs: list[str]) -> dict[str, float]:
+    """Bars for the sequential gate: only metrics that are means (ValidationError otherwise)."""
+    from evalguard_core.alignment.sequential import SEQUENTIAL_METRICS
+
+    try:
+        bars = _engine().parse_thresholds(specs)
+    except ValueError as exc:
+        raise ValidationError(str(exc), details={"field": "fail_under"}) from None
+    unsupported = sorted(set(bars) - set(SEQUENTIAL_METRICS))
+    if unsupported:
+        raise ValidationError(
+            f"sequential gating supports {', '.join(SEQUENTIAL_METRICS)} (means of per-item "
+            f"0/1 outcomes); not {', '.join(unsupported)}: see docs/adr/0014",
+            details={"field": "fail_under"},
+        )
+    return bars
 
 
 def _label_kind(run: dict[str, Any], human: Any, judge: Any) -> str:

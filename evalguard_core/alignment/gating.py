@@ -40,6 +40,10 @@ def gate_block(
 
 def _lookup(report: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The metric entry a gate name refers to (weighted:<m>, fleiss_kappa, or a plain metric)."""
+    # A sequential report gates its supported metrics on the confidence sequence.
+    seq = (report.get("sequential") or {}).get("metrics") or {}
+    if name in seq:
+        return seq[name]
     if name in PASS_RATE_GATES:
         return (report.get("pass_rate") or {}).get(PASS_RATE_GATES[name])
     if name.startswith(WEIGHTED_PREFIX):

@@ -22,6 +22,7 @@ from evalguard_core.alignment.sections import (
     _inter_rater,
     _judge_section,
 )
+from evalguard_core.alignment.sequential import sequential_section
 
 
 def alignment_report(
@@ -38,11 +39,15 @@ def alignment_report(
     confidence: float = 0.95,
     judge_run: pd.DataFrame | None = None,
     positive: str | None = None,
+    sequential: dict[str, float] | None = None,
+    sequence: list[str] | None = None,
 ) -> dict[str, Any]:
     """Judge-vs-human agreement report (DESIGN §6) with bootstrap / Wilson confidence intervals.
 
     `judge_run` (columns label, n: the judge's verdict counts over the whole run) adds the
     pass-rate section (PPI++, Rogan–Gladen, TPR / TNR); `positive` names the passing label.
+    `sequential` (bars per metric, may be empty) adds anytime-valid confidence sequences over
+    the items in `sequence` order (labelling order; item key order when None).
     """
     if not isinstance(n_boot, int) or n_boot < 0:
         raise ValueError("n_boot must be a non-negative integer")
@@ -102,6 +107,11 @@ def alignment_report(
         pass_rate = _pass_rate(
             data, comp, judge_run, design, positive, n_boot, pass_ss, confidence, warn
         )
+    seq_section = None
+    if sequential is not None and n:
+        seq_section = _sequential(
+            data, comp, sequential, sequence, positive, confidence, seed, warn
+        )
     report = {
         "n": n,
         "judge": judge_name,
@@ -113,6 +123,7 @@ def alignment_report(
         "per_stratum": per_stratum,
         "weighted": weighted,
         "pass_rate": pass_rate,
+        "sequential": seq_section,
         "no_majority": comp.no_majority,
         "warnings": warn,
         "n_boot": n_boot,
@@ -163,4 +174,37 @@ def _pass_rate(
         n_boot=n_boot,
         rng=np.random.default_rng(ss),
         confidence=confidence,
+    )
+
+
+def _sequential(
+    data: _Data,
+    comp: _Comparison,
+    bars: dict[str, float],
+    sequence: list[str] | None,
+    positive: str | None,
+    confidence: float,
+    seed: int,
+    warn: list[str],
+) -> dict[str, Any] | None:
+    """The label-until-decided section (labels, one verdict per item), else None with a warning."""
+    if not data.categorical or comp.clustered:
+        warn.append("sequential: needs labels and a consensus or single-rater reference")
+        return None
+    keys = data.items[comp.items]
+    if sequence is not None:
+        rank = {key: i for i, key in enumerate(_normalise(pd.Series(sequence, dtype=object)))}
+        order = np.argsort([rank.get(k, len(rank)) for k in keys], kind="stable")
+    else:
+        order = np.arange(len(keys))
+    pos = positive_label(list(data.categories), positive)
+    code = list(data.categories).index(pos) if pos is not None else None
+    # One-sided bounds at α = (1 − confidence) / 2 each: the same 2.5% as the fixed-n gate.
+    return sequential_section(
+        comp.ref[order],
+        comp.pred[order],
+        positive_code=code,
+        bars=bars,
+        alpha=(1.0 - confidence) / 2,
+        seed=seed,
     )

@@ -46,6 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="what --fail-under compares (default: the CI lower bound)",
     )
     p.add_argument(
+        "--sequential",
+        action="store_true",
+        help="gate on anytime-valid confidence sequences: safe to re-run after every labelling "
+        "batch (accuracy, tpr, tnr, human_pass_rate)",
+    )
+    p.add_argument(
         "--allow-small",
         action="store_true",
         help=f"gate even with fewer than {GATE_MIN_N} compared items (refused by default)",
@@ -95,6 +101,12 @@ def text_report(report: dict[str, Any]) -> str:
         for name, entry in weighted["metrics"].items():
             lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
     lines.extend(pass_rate_lines(report.get("pass_rate")))
+    seq = report.get("sequential")
+    if seq:
+        lines.append("label until decided (anytime-valid confidence sequences):")
+        lines += [f"  {line}" for line in seq["summary"]]
+        for name, entry in seq["metrics"].items():
+            lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
     for warning in report.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
@@ -132,6 +144,7 @@ def cmd_align(args: argparse.Namespace) -> int:
         n_boot=args.n_boot,
         seed=args.seed,
         positive=args.positive,
+        sequential=list(args.fail_under) if args.sequential else None,
     )
     passed, reasons = True, []
     if args.fail_under:

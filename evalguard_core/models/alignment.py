@@ -28,3 +28,4 @@ class AlignmentReport(OutputModel):
     per_stratum: list[Any] = []
     weighted: dict[str, Any] | None = None
     pass_rate: dict[str, Any] | None = None
+    sequential: dict[str, Any] | None = None

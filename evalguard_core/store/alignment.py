@@ -41,6 +41,20 @@ def judge_labels(
     )
 
 
+def label_sequence(
+    scope: Scope, run_id: str, *, queue_id: str | None, task_id: str | None
+) -> list[str]:
+    """Items (trace_id) in the order they were first labelled: the sequential gate's order."""
+    rows = scope.db.fetchall(
+        "SELECT trace_id FROM annotations WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
+        "AND (? IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
+        "AND (? IS NULL OR CAST(task_id AS VARCHAR) = ?) "
+        "GROUP BY trace_id ORDER BY min(created_at), trace_id",
+        [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
+    )
+    return [str(r[0]) for r in rows]
+
+
 def judge_run_counts(scope: Scope, run_id: str, judge: str) -> Any:
     """Table label, n: how often the scorer gave each label over the whole run (PPI's judge side).
 

@@ -16,6 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 from bench.pass_rate_coverage import simulate
 from evalguard_core.alignment import alignment_report, gate_block, parse_thresholds
 from evalguard_core.alignment.passrate import pass_rate_section, rogan_gladen
+from evalguard_core.alignment.sequential import eb_bounds, sequential_section
 
 
 def _sample(seed: int = 1, big_n: int = 2000, n: int = 150) -> tuple[np.ndarray, ...]:
@@ -151,3 +152,60 @@ def test_cli_align_reports_the_pass_rate_and_gates_on_tpr(tmp_path: Path) -> Non
     assert failed.returncode == 1 and "tpr: ci_low" in failed.stderr
     bad = cli(*base, "--positive", "nope")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    seq = cli(*base, "--sequential", "--fail-under", "accuracy=0.5", "--allow-small", "--json")
+    decided = json.loads(seq.stdout)["sequential"]["decisions"]["accuracy"]["decided"]
+    assert decided in ("pass", "not yet") and seq.returncode == (0 if decided == "pass" else 1)
+    kappa = cli(*base, "--sequential", "--fail-under", "cohen_kappa=0.5")
+    assert kappa.returncode == 2 and "sequential gating supports" in kappa.stderr
+
+
+def test_sequential_false_pass_at_the_bar_stays_under_2_5_percent_over_10_looks() -> None:
+    # The judge's accuracy is exactly the bar; the gate is re-run after each of 10 batches of 30.
+    rng = np.random.default_rng(0)
+    reps, passes = 600, 0
+    for _ in range(reps):
+        x = (rng.random(300) < 0.8).astype(float)
+        low, _ = eb_bounds(x, 0.025)
+        passes += bool((low[29::30] >= 0.8).any())
+    assert passes / reps <= 0.025
+    # A clearly better judge is decided within those looks, and the CS contains the truth.
+    x = (rng.random(300) < 0.95).astype(float)
+    low, high = eb_bounds(x, 0.025)
+    assert low[-1] >= 0.8 and (low <= 0.95).all() and (high >= 0.95).all()
+
+
+def test_sequential_section_decides_and_plans() -> None:
+    rng = np.random.default_rng(4)
+    ref = (rng.random(200) < 0.5).astype(np.int64)
+    good = np.where(rng.random(200) < 0.97, ref, 1 - ref)
+    sec = sequential_section(
+        ref, good, positive_code=1, bars={"accuracy": 0.8}, alpha=0.025, seed=0
+    )
+    assert sec["decisions"]["accuracy"]["decided"] == "pass"
+    early = sequential_section(
+        ref[:40], good[:40], positive_code=1, bars={"accuracy": 0.8, "tpr": 0.8}, alpha=0.025,
+        seed=0,
+    )  # fmt: skip
+    d = early["decisions"]["tpr"]
+    assert d["decided"] == "not yet" and 0 < d["more_labels_needed"] < 2000
+    assert "not decided yet" in early["summary"][1]
+    bad = np.where(rng.random(200) < 0.5, ref, 1 - ref)
+    failed = sequential_section(
+        ref, bad, positive_code=1, bars={"accuracy": 0.8}, alpha=0.025, seed=0
+    )
+    assert failed["decisions"]["accuracy"]["decided"] == "fail"
+
+
+def test_sequential_report_gates_on_the_confidence_sequence() -> None:
+    human, judge, judge_run = _frames(n_labelled=120)
+    fixed = alignment_report(human, judge, judge_name="j", judge_run=judge_run, n_boot=0)
+    seq = alignment_report(
+        human, judge, judge_name="j", judge_run=judge_run, n_boot=0,
+        sequential={"accuracy": 0.7},
+    )  # fmt: skip
+    entry = seq["sequential"]["metrics"]["accuracy"]
+    assert entry["value"] == pytest.approx(fixed["metrics"]["accuracy"]["value"])
+    # Anytime validity costs width: the CS is wider than the fixed-n Wilson interval.
+    assert entry["ci_low"] < fixed["metrics"]["accuracy"]["ci_low"]
+    block = gate_block(seq, [f"accuracy={entry['ci_low'] + 0.001:.4f}"])
+    assert not block["passed"]

@@ -36,6 +36,9 @@ def alignment_report(
     seed: int = reports.DEFAULT_SEED,
     fail_under: Annotated[list[str] | None, Query(description="METRIC=VALUE gates")] = None,
     on: Annotated[str, Query(pattern="^(ci_low|point)$")] = "ci_low",
+    sequential: Annotated[
+        bool, Query(description="gate on anytime-valid confidence sequences (re-run per batch)")
+    ] = False,
     allow_small: Annotated[
         bool, Query(description="gate even with fewer than 30 compared items")
     ] = False,
@@ -53,6 +56,7 @@ def alignment_report(
         n_boot=n_boot,
         seed=seed,
         positive=positive,
+        sequential=list(fail_under or []) if sequential else None,
     )
     if fail_under:
         reports.gate_report(report, fail_under, on=on, allow_small=allow_small)
