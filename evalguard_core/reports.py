@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalguard_core.alignment.common import SEQUENTIAL_METRICS
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.queues import require_queue
 from evalguard_core.runs import require_run
@@ -112,8 +113,6 @@ def build_report(
 
 def _sequential_bars(specs: list[str]) -> dict[str, float]:
     """Bars for the sequential gate: only metrics that are means (ValidationError otherwise)."""
-    from evalguard_core.alignment.sequential import SEQUENTIAL_METRICS
-
     try:
         bars = _engine().parse_thresholds(specs)
     except ValueError as exc:

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from evalguard_core.alignment.common import FloatArray
+from evalguard_core.alignment.common import SEQUENTIAL_METRICS, FloatArray
 
-SEQUENTIAL_METRICS = ("accuracy", "tpr", "tnr", "human_pass_rate")
+__all__ = ["SEQUENTIAL_METRICS", "eb_bounds", "sequential_section"]
 # Cap on λ_t (Waudby-Smith & Ramdas' c = 1/2, or 3/4): keeps log(1 − λ) finite.
 LAMBDA_CAP = 0.5
 # The planner looks this far ahead at most.
