@@ -49,12 +49,14 @@ def build_report(
     seed: int = DEFAULT_SEED,
     positive: str | None = None,
     sequential: list[str] | None = None,
+    group_by: str | None = None,
 ) -> dict[str, Any]:
     """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task).
 
     With labels, it includes the run's pass rate by human standards (PPI++, Rogan–Gladen,
     judge TPR / TNR): `positive` names the passing label when it is not a usual spelling.
-    `sequential` (METRIC=VALUE specs, may be empty) adds the label-until-decided section.
+    `sequential` (METRIC=VALUE specs, may be empty) adds the label-until-decided section;
+    `group_by` (a case field or metadata key) adds the grouped section.
     """
     run = require_run(scope, run_id)
     if queue_id:
@@ -86,6 +88,15 @@ def build_report(
     if sequential is not None:
         bars = _sequential_bars(sequential)
         sequence = sql.label_sequence(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
+    groups = None
+    if group_by:
+        groups = sql.case_groups(scope, run["run_id"], group_by)
+        if groups["group"].isna().all():
+            raise ValidationError(
+                f"no case of this run has {group_by!r} (a case field: "
+                f"{', '.join(sql.CASE_FIELDS)}, or a metadata key)",
+                details={"field": "group_by"},
+            )
     try:
         report = _engine().alignment_report(
             human,
@@ -101,6 +112,8 @@ def build_report(
             positive=positive,
             sequential=bars,
             sequence=sequence,
+            groups=groups,
+            group_field=group_by,
         )
     except ValueError as exc:
         field = "positive" if "positive label" in str(exc) else "judge"

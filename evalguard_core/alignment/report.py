@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from evalguard_core.alignment.common import SMALL_N, _clean
+from evalguard_core.alignment.grouped import grouped_section
 from evalguard_core.alignment.passrate import (
     POSITIVE_SPELLINGS,
     design_weights,
@@ -41,6 +42,8 @@ def alignment_report(
     positive: str | None = None,
     sequential: dict[str, float] | None = None,
     sequence: list[str] | None = None,
+    groups: pd.DataFrame | None = None,
+    group_field: str | None = None,
 ) -> dict[str, Any]:
     """Judge-vs-human agreement report (DESIGN §6) with bootstrap / Wilson confidence intervals.
 
@@ -48,6 +51,7 @@ def alignment_report(
     pass-rate section (PPI++, Rogan–Gladen, TPR / TNR); `positive` names the passing label.
     `sequential` (bars per metric, may be empty) adds anytime-valid confidence sequences over
     the items in `sequence` order (labelling order; item key order when None).
+    `groups` (columns item, group) adds the grouped section, named by `group_field`.
     """
     if not isinstance(n_boot, int) or n_boot < 0:
         raise ValueError("n_boot must be a non-negative integer")
@@ -112,6 +116,20 @@ def alignment_report(
         seq_section = _sequential(
             data, comp, sequential, sequence, positive, confidence, seed, warn
         )
+    grouped = None
+    if groups is not None and n and not comp.clustered:
+        by_item = dict(zip(_normalise(groups["item"]), groups["group"], strict=True))
+        keys = data.items[comp.items]
+        grouped = grouped_section(
+            np.array([by_item.get(k) for k in keys], dtype=object),
+            comp.ref,
+            comp.pred,
+            field=group_field or "group",
+            categorical=data.categorical,
+            n_boot=n_boot,
+            rng=np.random.default_rng(np.random.SeedSequence(seed).spawn(6)[5]),
+            confidence=confidence,
+        )
     report = {
         "n": n,
         "judge": judge_name,
@@ -124,6 +142,7 @@ def alignment_report(
         "weighted": weighted,
         "pass_rate": pass_rate,
         "sequential": seq_section,
+        "grouped": grouped,
         "no_majority": comp.no_majority,
         "warnings": warn,
         "n_boot": n_boot,

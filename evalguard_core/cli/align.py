@@ -46,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="what --fail-under compares (default: the CI lower bound)",
     )
     p.add_argument(
+        "--group-by",
+        metavar="FIELD",
+        help="the metric within each group (a case field or metadata key), averaged over groups",
+    )
+    p.add_argument(
         "--sequential",
         action="store_true",
         help="gate on anytime-valid confidence sequences: safe to re-run after every labelling "
@@ -101,6 +106,11 @@ def text_report(report: dict[str, Any]) -> str:
         for name, entry in weighted["metrics"].items():
             lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
     lines.extend(pass_rate_lines(report.get("pass_rate")))
+    grouped = report.get("grouped")
+    if grouped:
+        lines.append(grouped["summary"])
+        for name, entry in grouped["metrics"].items():
+            lines.append(f"  mean over groups {name.ljust(width)}  {format_ci(entry)}")
     seq = report.get("sequential")
     if seq:
         lines.append("label until decided (anytime-valid confidence sequences):")
@@ -145,6 +155,7 @@ def cmd_align(args: argparse.Namespace) -> int:
         seed=args.seed,
         positive=args.positive,
         sequential=list(args.fail_under) if args.sequential else None,
+        group_by=args.group_by,
     )
     passed, reasons = True, []
     if args.fail_under:

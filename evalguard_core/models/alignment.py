@@ -29,3 +29,4 @@ class AlignmentReport(OutputModel):
     weighted: dict[str, Any] | None = None
     pass_rate: dict[str, Any] | None = None
     sequential: dict[str, Any] | None = None
+    grouped: dict[str, Any] | None = None

@@ -55,6 +55,23 @@ def label_sequence(
     return [str(r[0]) for r in rows]
 
 
+CASE_FIELDS = ("case_id", "input", "output", "output_a", "output_b", "expected")
+
+
+def case_groups(scope: Scope, run_id: str, field: str) -> Any:
+    """Table item, group: a case column (CASE_FIELDS) or a metadata key, per case of the run."""
+    if field in CASE_FIELDS:
+        expr, params = field, []
+    else:
+        # The key is a bound JSON path, never spliced into the SQL.
+        expr, params = "json_extract_string(metadata, ?)", ['$."' + field.replace('"', "") + '"']
+    return scope.db.fetch_df(
+        f'SELECT trace_id AS item, {expr} AS "group" FROM cases WHERE org_id = ? '
+        "AND CAST(run_id AS VARCHAR) = ?",
+        [*params, scope.org_id, run_id],
+    )
+
+
 def judge_run_counts(scope: Scope, run_id: str, judge: str) -> Any:
     """Table label, n: how often the scorer gave each label over the whole run (PPI's judge side).
 

@@ -36,6 +36,9 @@ def alignment_report(
     seed: int = reports.DEFAULT_SEED,
     fail_under: Annotated[list[str] | None, Query(description="METRIC=VALUE gates")] = None,
     on: Annotated[str, Query(pattern="^(ci_low|point)$")] = "ci_low",
+    group_by: Annotated[
+        str | None, Query(description="a case field or metadata key: metric per group, averaged")
+    ] = None,
     sequential: Annotated[
         bool, Query(description="gate on anytime-valid confidence sequences (re-run per batch)")
     ] = False,
@@ -57,6 +60,7 @@ def alignment_report(
         seed=seed,
         positive=positive,
         sequential=list(fail_under or []) if sequential else None,
+        group_by=group_by,
     )
     if fail_under:
         reports.gate_report(report, fail_under, on=on, allow_small=allow_small)
