@@ -83,25 +83,53 @@ def design_weights(
 
 
 def _ppi(
-    y: FloatArray, yhat: FloatArray, yhat_run: FloatArray, w: FloatArray, confidence: float
+    y: FloatArray,
+    yhat: FloatArray,
+    yhat_run: FloatArray,
+    w: FloatArray,
+    strata: IntArray,
+    confidence: float,
 ) -> dict[str, Any]:
-    """PPI++ mean with its interval (ppi_py), and the power-tuning λ it chose."""
-    from ppi_py import ppi_mean_ci, ppi_mean_pointestimate
+    """PPI++ mean: point and power-tuning λ by ppi_py, interval with the design's variance.
+
+    ppi_py's interval treats the weighted sample as one with-replacement draw, which ignores the
+    stratification gain (97% coverage measured under judge-verdict strata); the rectifier's
+    stratified linearisation variance plus ppi_py's own judge-side term λ²·Var(f)/N keeps the
+    interval design-based (ADR 0014). Without a design both agree to O(1/n).
+    """
+    from ppi_py import ppi_mean_pointestimate
+    from scipy.stats import norm
 
     wn = w / w.mean()
-    alpha = 1.0 - confidence
     point = float(np.asarray(ppi_mean_pointestimate(y, yhat, yhat_run, w=wn)).ravel()[0])
-    lo, hi = ppi_mean_ci(y, yhat, yhat_run, alpha=alpha, w=wn)
     # θ(λ) = λ·(judge mean − weighted judge mean on the sample) + weighted human mean.
     gap = float(yhat_run.mean() - (wn * yhat).mean())
-    lam = (point - float((wn * y).mean())) / gap if abs(gap) > 1e-12 else None
+    lam = (point - float((wn * y).mean())) / gap if abs(gap) > 1e-12 else 0.0
+    lam = min(max(lam, 0.0), 1.0)
+    rect_var = _strat_var(y - lam * yhat, w, strata)
+    judge_var = lam**2 * float(yhat_run.var()) / len(yhat_run)
+    half = float(norm.ppf(0.5 + confidence / 2)) * math.sqrt(rect_var + judge_var)
     return {
         "value": min(max(point, 0.0), 1.0),
-        "ci_low": max(float(np.ravel(lo)[0]), 0.0),
-        "ci_high": min(float(np.ravel(hi)[0]), 1.0),
+        "ci_low": max(point - half, 0.0),
+        "ci_high": min(point + half, 1.0),
         "method": "ppi++",
-        "lambda": None if lam is None else min(max(lam, 0.0), 1.0),
+        "lambda": lam,
     }
+
+
+def _strat_var(v: FloatArray, w: FloatArray, strata: IntArray) -> float:
+    """Variance of the Hájek mean of v: stratified linearisation, with replacement within strata."""
+    total = float(w.sum())
+    mean = float((w * v).sum() / total)
+    z = w * (v - mean) / total
+    var = 0.0
+    for h in np.unique(strata):
+        zh = z[strata == h]
+        m = len(zh)
+        if m > 1:
+            var += m / (m - 1) * float(((zh - zh.mean()) ** 2).sum())
+    return var
 
 
 def _hajek_mean(
@@ -110,16 +138,8 @@ def _hajek_mean(
     """Weighted mean with the stratified linearisation (with-replacement) variance."""
     from scipy.stats import norm
 
-    total = float(w.sum())
-    mean = float((w * y).sum() / total)
-    z = w * (y - mean) / total
-    var = 0.0
-    for h in np.unique(strata):
-        zh = z[strata == h]
-        m = len(zh)
-        if m > 1:
-            var += m / (m - 1) * float(((zh - zh.mean()) ** 2).sum())
-    half = float(norm.ppf(0.5 + confidence / 2)) * math.sqrt(var)
+    mean = float((w * y).sum() / w.sum())
+    half = float(norm.ppf(0.5 + confidence / 2)) * math.sqrt(_strat_var(y, w, strata))
     return {
         "value": mean,
         "ci_low": max(mean - half, 0.0),
@@ -209,7 +229,7 @@ def pass_rate_section(
     w, strata = weights if weights is not None else (np.ones(n), np.zeros(n, dtype=np.int64))
     judge_rate = float(yhat_run.mean())
     human = _hajek_mean(y, w, strata, confidence)
-    corrected = _ppi(y, yhat, yhat_run, w, confidence)
+    corrected = _ppi(y, yhat, yhat_run, w, strata, confidence)
     tpr = _rate(yhat[y == 1], w[y == 1], confidence, weighted)
     tnr = _rate(1 - yhat[y == 0], w[y == 0], confidence, weighted)
     rg_value = (

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from ppi_py import ppi_mean_ci
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
@@ -38,10 +39,19 @@ def test_corrected_rate_is_ppi_plus_plus_by_hand_on_a_random_sample() -> None:
     assert 0.0 < lam <= 1.0
     # PPI++ (Angelopoulos, Duchi & Zrnic 2023), mean case, written out independently.
     point = lam * run.mean() + (y - lam * yhat).mean()
-    half = norm.ppf(0.975) * np.sqrt((lam * run).var() / len(run) + (y - lam * yhat).var() / len(y))
+    # Rectifier variance with n − 1 (one stratum of the design-based formula), judge term as
+    # ppi_py's; ppi_py's own interval is within O(1/n) of it.
+    rect = (y - lam * yhat).var(ddof=1) / len(y)
+    half = norm.ppf(0.975) * np.sqrt((lam * run).var() / len(run) + rect)
     assert c["value"] == pytest.approx(point, abs=1e-9)
     assert c["ci_low"] == pytest.approx(point - half, abs=1e-9)
     assert c["ci_high"] == pytest.approx(point + half, abs=1e-9)
+    ref_lo, ref_hi = ppi_mean_ci(y, yhat, run, alpha=0.05)
+    assert c["ci_low"] == pytest.approx(float(np.ravel(ref_lo)[0]), abs=2e-3)
+    assert c["ci_high"] == pytest.approx(float(np.ravel(ref_hi)[0]), abs=2e-3)
+    ref_lo, ref_hi = ppi_mean_ci(y, yhat, run, alpha=0.05)
+    assert c["ci_low"] == pytest.approx(float(np.ravel(ref_lo)[0]), abs=2e-3)
+    assert c["ci_high"] == pytest.approx(float(np.ravel(ref_hi)[0]), abs=2e-3)
     # A good judge makes the corrected interval narrower than the human labels alone.
     h = sec["human_only"]
     assert h["value"] == pytest.approx(y.mean())
