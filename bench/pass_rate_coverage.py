@@ -28,18 +28,23 @@ def simulate(
     tnr: float = 0.75,
     allocation: str = "equal",
     seed: int = 7,
+    strata_by: str = "judge",
 ) -> dict[str, Any]:
     """Run `reps` seeded draws; coverage and bias of each estimator of the run's pass rate."""
     rng = np.random.default_rng(seed)
     hits = {"corrected": 0, "human_only": 0, "rogan_gladen": 0}
     errors: dict[str, list[float]] = {k: [] for k in hits}
+    widths: dict[str, list[float]] = {k: [] for k in hits}
     for _ in range(reps):
         y_all = (rng.random(big_n) < rate).astype(float)
         judge_pass = np.where(y_all == 1, rng.random(big_n) < tpr, rng.random(big_n) >= tnr)
         f_all = judge_pass.astype(float)
         truth = float(y_all.mean())
-        strata = np.where(f_all == 1, "pass", "fail")
-        pops = {"pass": int(f_all.sum()), "fail": int(big_n - f_all.sum())}
+        if strata_by == "judge":
+            strata = np.where(f_all == 1, "pass", "fail")
+        else:  # the sampler's "none" strategy: one stratum, a simple random sample
+            strata = np.full(big_n, "all")
+        pops = {name: int((strata == name).sum()) for name in np.unique(strata)}
         alloc = allocate(pops, n, allocation)
         chosen, probs, names = [], [], []
         for name, m in alloc.items():
@@ -69,18 +74,24 @@ def simulate(
                 continue
             hits[key] += entry["ci_low"] <= truth <= entry["ci_high"]
             errors[key].append(entry["value"] - truth)
+            widths[key].append(entry["ci_high"] - entry["ci_low"])
     return {
         "reps": reps,
         "N": big_n,
         "n": n,
         "allocation": allocation,
+        "strata_by": strata_by,
+        "mean_width": {k: float(np.mean(v)) for k, v in widths.items()},
         "coverage": {k: v / reps for k, v in hits.items()},
         "mean_error": {k: float(np.mean(v)) for k, v in errors.items()},
-        "mean_width_note": "see README",
     }
 
 
 if __name__ == "__main__":
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    out = [simulate(reps=reps), simulate(reps=reps, allocation="proportional", seed=8)]
+    out = [
+        simulate(reps=reps),
+        simulate(reps=reps, allocation="proportional", seed=8),
+        simulate(reps=reps, strata_by="none", seed=9),
+    ]
     print(json.dumps(out, indent=2))

@@ -79,6 +79,9 @@ with st.container(border=True):
 for warning in report.get("warnings", []):
     st.caption(f"⚠ {warning}")
 
+if report.get("grouped"):
+    st.write(report["grouped"]["summary"])
+
 if report.get("sequential"):
     with st.container(border=True):
         st.subheader("Label until decided")
