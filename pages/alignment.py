@@ -52,6 +52,9 @@ with st.expander("Label until decided (sequential gate)"):
     use_seq = st.checkbox(
         "Decide as labels come in", help="safe to re-check after every labelling batch"
     )
+group_by = st.text_input(
+    "Group by (optional)", help="a case field (input, case_id, …) or a metadata key"
+).strip()
 try:
     with st.spinner("Computing the report (1,000 bootstrap resamples)…"):
         report = reports.build_report(
@@ -61,6 +64,7 @@ try:
             queue_id=queue_id,
             reference=reference,
             sequential=[f"{seq_metric}={seq_bar}"] if use_seq else None,
+            group_by=group_by or None,
         )
 except EvalGuardError as exc:
     st.warning(exc.message)

@@ -48,3 +48,11 @@ def test_pass_rate_and_label_until_decided_in_plain_words(ui_store, tmp_path) ->
     assert not at.exception
     assert any(h.value == "Label until decided" for h in at.subheader)
     assert any(("decided" in md.value) for md in at.markdown)
+
+
+def test_group_by_a_case_field_in_plain_words(ui_store, tmp_path) -> None:
+    demo.seed_demo(ui_store.scope(), tmp_path / "demo")
+    at = AppTest.from_file(page_path("alignment.py"), default_timeout=90).run()
+    at.text_input[0].input("case_id").run()
+    assert not at.exception
+    assert any(md.value.startswith("Grouped by case_id") for md in at.markdown)
