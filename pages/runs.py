@@ -8,6 +8,7 @@ import streamlit as st
 
 from evalguard_core import runs
 from evalguard_core.runs import CaseFilter
+from evalguard_ui import lifecycle as lifecycle_ui
 from evalguard_ui import session
 from evalguard_ui.widgets import run_label, run_safely, with_uploaded_file
 
@@ -122,3 +123,6 @@ table = pd.DataFrame(
     ]
 )
 st.dataframe(table, use_container_width=True, hide_index=True)
+
+if who.can("admin"):
+    lifecycle_ui.run_actions(scope, run_id, who)
