@@ -31,7 +31,9 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
     """A trimmed reason; ValidationError naming `reason` when required and missing."""
     reason = (reason or "").strip() or None
     if required and reason is None:
-        raise ValidationError("give a reason (it goes in the event log)", details={"field": "reason"})
+        raise ValidationError(
+            "give a reason (it goes in the event log)", details={"field": "reason"}
+        )
     if reason is not None and len(reason) > MAX_REASON_CHARS:
         raise ValidationError(
             f"reason is longer than {MAX_REASON_CHARS} characters", details={"field": "reason"}
@@ -219,9 +221,7 @@ def undo_last(scope: Scope, queue_id: str, annotator: str) -> dict[str, Any]:
                 "you have no label in this queue to undo", details={"queue_id": queue_id}
             )
         found = _require_annotation(scope, last["annotation_id"])
-        return _retract(
-            scope, found, actor=annotator, reason="undo", check_open=True, reclaim=True
-        )
+        return _retract(scope, found, actor=annotator, reason="undo", check_open=True, reclaim=True)
 
 
 def label_history(
@@ -274,7 +274,11 @@ def restore_queue(scope: Scope, queue_id: str, *, actor: str) -> dict[str, Any]:
 def queue_deletion_preview(scope: Scope, queue_id: str) -> dict[str, Any]:
     """What deleting a queue would remove (the UI names it before asking to confirm)."""
     queue = queues.require_queue(scope, queue_id)
-    return {"queue_id": queue["queue_id"], "name": queue["name"], **sql.queue_counts(scope, queue["queue_id"])}
+    return {
+        "queue_id": queue["queue_id"],
+        "name": queue["name"],
+        **sql.queue_counts(scope, queue["queue_id"]),
+    }
 
 
 def queue_loss_text(preview: dict[str, Any], *, delete_labels: bool) -> str:
@@ -431,11 +435,15 @@ def _require_run(scope: Scope, run_id: str) -> dict[str, Any]:
 def run_deletion_preview(scope: Scope, run_id: str) -> dict[str, Any]:
     """What deleting a run removes: its cases and scores, and the labels and items on it."""
     run = _require_run(scope, run_id)
-    return {"run_id": run["run_id"], "name": run["name"], **sql.run_references(scope, run["run_id"])}
+    return {
+        "run_id": run["run_id"],
+        "name": run["name"],
+        **sql.run_references(scope, run["run_id"]),
+    }
 
 
 def delete_run(scope: Scope, run_id: str, *, actor: str, force: bool = False) -> dict[str, Any]:
-    """Delete a run with its cases and scores; refused while labels or items use it, unless forced."""
+    """Delete a run, its cases and scores; refused while labels or items use it, unless forced."""
     run = _require_run(scope, run_id)
     rid = run["run_id"]
     for attempt in range(MAX_ATTEMPTS):
@@ -455,7 +463,12 @@ def delete_run(scope: Scope, run_id: str, *, actor: str, force: bool = False) ->
                     scope,
                     "run_delete",
                     actor=actor,
-                    payload={"run_id": rid, "name": run["name"], "force": force, "removed": removed},
+                    payload={
+                        "run_id": rid,
+                        "name": run["name"],
+                        "force": force,
+                        "removed": removed,
+                    },
                 )
             break
         except TransactionConflict:
@@ -495,7 +508,13 @@ def delete_org_data(
     frontier.forget_all(store.scope(org_id))
     queues.forget_org(store.scope(org_id))
     auth._forget_keys()  # the organization's keys are gone: no cached sign-in may outlive them
-    return {"success": True, "org_id": org_id, "name": org["name"], "kept_org": keep_org, "removed": removed}
+    return {
+        "success": True,
+        "org_id": org_id,
+        "name": org["name"],
+        "kept_org": keep_org,
+        "removed": removed,
+    }
 
 
 def export_rater(scope: Scope, annotator: str) -> dict[str, Any]:

@@ -78,8 +78,9 @@ def test_archive_restore_and_history(world, capsys) -> None:
         capsys, "labels", "replace", world["annotation_id"], "--as", "ann", "--label", "fail", *db
     )
     assert code == 0
-    code, _, err = run(capsys, "labels", "retract", world["annotation_id"], "--reason", "", *db,
-                       "--yes")
+    code, _, err = run(
+        capsys, "labels", "retract", world["annotation_id"], "--reason", "", *db, "--yes"
+    )
     assert code == 2 and "reason" in err
     code, out, _ = run(
         capsys, "labels", "retract", world["annotation_id"], "--reason", "typo", "--yes", *db

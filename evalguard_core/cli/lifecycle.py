@@ -184,11 +184,11 @@ def cmd_delete_queue(args: argparse.Namespace) -> int:
     """Delete a queue (after --yes)."""
     scope = open_scope(args)
     pre = lifecycle.queue_deletion_preview(scope, args.queue_id)
-    if not _confirm(
-        args, pre, lifecycle.queue_loss_text(pre, delete_labels=args.delete_labels)
-    ):
+    if not _confirm(args, pre, lifecycle.queue_loss_text(pre, delete_labels=args.delete_labels)):
         return 2
-    out = lifecycle.delete_queue(scope, args.queue_id, actor=ACTOR, delete_labels=args.delete_labels)
+    out = lifecycle.delete_queue(
+        scope, args.queue_id, actor=ACTOR, delete_labels=args.delete_labels
+    )
     emit(
         args,
         out,
@@ -269,8 +269,11 @@ def cmd_export_rater(args: argparse.Namespace) -> int:
             path.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
         except OSError as exc:
             raise ValidationError(f"cannot write {path}: {exc.strerror}") from None
-        emit(args, {"out": str(path), **{k: len(v) for k, v in data.items() if k != "annotator"}},
-             f"wrote {path}: {len(data['labels'])} label(s), {len(data['events'])} event(s)")
+        emit(
+            args,
+            {"out": str(path), **{k: len(v) for k, v in data.items() if k != "annotator"}},
+            f"wrote {path}: {len(data['labels'])} label(s), {len(data['events'])} event(s)",
+        )
     else:
         emit(args, data)
     return 0
@@ -295,7 +298,9 @@ def cmd_pseudonymise(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Run the referential checks; exit 1 when any fails."""
     out = lifecycle.store_check(open_store(args))
-    rows = [{"check": c["check"], "rows": c["rows"], "ok": "yes" if not c["rows"] else "NO"}
-            for c in out["checks"]]
+    rows = [
+        {"check": c["check"], "rows": c["rows"], "ok": "yes" if not c["rows"] else "NO"}
+        for c in out["checks"]
+    ]
     emit(args, out, table(rows, ["check", "rows", "ok"]) + ("\nno orphans" if out["ok"] else ""))
     return 0 if out["ok"] else 1

@@ -132,7 +132,10 @@ def delete_items(
 ) -> dict[str, int]:
     """Delete items of a queue with their leases; their labels go or are detached."""
     ids = [int(i) for i in item_ids]
-    where = "org_id = ? AND queue_id = CAST(? AS UUID) AND item_id IN (SELECT unnest(CAST(? AS BIGINT[])))"
+    where = (
+        "org_id = ? AND queue_id = CAST(? AS UUID) "
+        "AND item_id IN (SELECT unnest(CAST(? AS BIGINT[])))"
+    )
     params: list[Any] = [scope.org_id, queue_id, ids]
     scope.db.execute(f"UPDATE queue_items SET version = version + 1 WHERE {where}", params)
     claims = scope.db.execute(f"DELETE FROM claims WHERE {where}", params)
@@ -216,9 +219,12 @@ def delete_run(scope: Scope, run_id: str) -> dict[str, int]:
     """Delete a run and everything that references it (the caller decided it may)."""
     org, rid = scope.org_id, run_id
     traces = "(SELECT c.trace_id FROM cases c WHERE c.org_id = ? AND c.run_id = CAST(? AS UUID))"
-    items = "(SELECT i.item_id FROM queue_items i WHERE i.org_id = ? AND i.run_id = CAST(? AS UUID))"
+    items = (
+        "(SELECT i.item_id FROM queue_items i WHERE i.org_id = ? AND i.run_id = CAST(? AS UUID))"
+    )
     scope.db.execute(
-        "UPDATE queue_items SET version = version + 1 WHERE org_id = ? AND run_id = CAST(? AS UUID)",
+        "UPDATE queue_items SET version = version + 1 WHERE org_id = ? "
+        "AND run_id = CAST(? AS UUID)",
         [org, rid],
     )
     out = {
@@ -351,7 +357,8 @@ def name_in_use(scope: Scope, name: str) -> bool:
 ORPHAN_CHECKS: tuple[tuple[str, str], ...] = (
     (
         "rows of an unknown organization",
-        "SELECT " + " + ".join(
+        "SELECT "
+        + " + ".join(
             f"(SELECT count(*) FROM {t} x WHERE NOT EXISTS "
             f"(SELECT 1 FROM organizations o WHERE o.org_id = x.org_id))"
             for t in (*ORG_TABLES,)

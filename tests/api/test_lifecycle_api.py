@@ -61,7 +61,12 @@ def _label(client: TestClient, key: str, queue_id: str, label: str = "pass") -> 
     target = item.json()["item"]["target_id"]
     r = client.post(
         "/v1/annotations",
-        json={"target_id": target, "target_type": "eval_case", "label": label, "queue_id": queue_id},
+        json={
+            "target_id": target,
+            "target_type": "eval_case",
+            "label": label,
+            "queue_id": queue_id,
+        },
         headers=bearer(key),
     )
     assert r.status_code == 200, r.text

@@ -152,9 +152,7 @@ def test_archive_blocks_claims_and_labels_and_restore_reopens(scope: Scope, samp
         lifecycle.archive_queue(scope, qid, actor="boss")
     lifecycle.restore_queue(scope, qid, actor="boss")
     assert claims.claim_next(scope, qid, "cat")["item"]
-    assert {"queue_archive", "queue_restore"} <= {
-        e["kind"] for e in _events(scope, qid)
-    }
+    assert {"queue_archive", "queue_restore"} <= {e["kind"] for e in _events(scope, qid)}
 
 
 def _events(scope: Scope, qid: str) -> list[dict[str, Any]]:

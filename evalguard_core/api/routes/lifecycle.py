@@ -44,9 +44,7 @@ def replace_label(
     annotation_id: str, body: LabelReplace, scope: ScopeDep, actor: Annotator
 ) -> dict:
     """Give your label a new value while its queue is open; the event log keeps the old one."""
-    return lifecycle.replace_label(
-        scope, annotation_id, annotator=actor.name, **body.model_dump()
-    )
+    return lifecycle.replace_label(scope, annotation_id, annotator=actor.name, **body.model_dump())
 
 
 @router.post(
