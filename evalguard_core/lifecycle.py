@@ -12,11 +12,13 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from evalguard_core import annotations, auth, claims, frontier, queues
+# `from evalguard_core import annotations` would find the __future__ feature of that name.
+import evalguard_core.annotations as labelling
+import evalguard_core.store.annotations as ann_sql
+from evalguard_core import auth, claims, frontier, queues
 from evalguard_core.claims import MAX_ATTEMPTS, _claimed, backoff, item_status, rater_lock
 from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
 from evalguard_core.store import Scope, Store, TransactionConflict
-from evalguard_core.store import annotations as ann_sql
 from evalguard_core.store import claims as claims_sql
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
@@ -70,12 +72,12 @@ def replace_label(
         raise NotFoundError(
             f"label {annotation_id} not found", details={"annotation_id": annotation_id}
         )
-    if found["source"] not in annotations.SOURCES:
+    if found["source"] not in labelling.SOURCES:
         raise ConflictError(
             f"label {annotation_id} was {found['source']}ed; correct it where it came from",
             details={"annotation_id": annotation_id, "source": found["source"]},
         )
-    return annotations.create_annotation(
+    return labelling.create_annotation(
         scope,
         annotator=annotator,
         target_id=found["trace_id"] if found["queue_id"] else found["target_id"],
