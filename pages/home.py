@@ -6,6 +6,7 @@ import streamlit as st
 
 from evalguard_core import home
 from evalguard_ui import session
+from evalguard_ui.widgets import inert
 
 who = session.require_role("viewer")
 data = home.overview(session.scope(), who)
@@ -20,7 +21,7 @@ if who.role == "annotator":
     for queue in data["rater_queues"]:
         prog = queue["progress"]
         with st.container(border=True):
-            st.markdown(f"**{queue['name']}** — {prog['done']} of {prog['total']} done")
+            st.markdown(f"**{inert(queue['name'])}** — {prog['done']} of {prog['total']} done")
             st.progress(prog["done"] / prog["total"] if prog["total"] else 0.0)
             if st.button(
                 "Start labeling",
@@ -52,26 +53,19 @@ if data["next_steps"]:
 if data["verdicts"]:
     st.subheader("Latest judge verdicts")
     for v in data["verdicts"]:
-        value = v.get("value")
-        text = (
-            f"**{v['run']}** · judge `{v['judge']}` · {v['metric']} "
-            + (
-                f"{value:.2f} [{v['ci_low']:.2f}, {v['ci_high']:.2f}]"
-                if value is not None
-                else "n/a"
-            )
-            + f" on {v['n']} items"
-        )
-        (st.success if v["passed"] else st.warning)(
-            text + (" · clears" if v["passed"] else " · below") + f" the bar {v['bar']}"
-        )
+        text = f"**{v['run']}** · judge `{v['judge']}` · {v['headline']}"
+        if v["passed"]:
+            st.success(f"{text} · clears the bar {v['bar']}")
+        else:
+            st.warning(f"{text} · does not pass: {'; '.join(v['reasons'])}")
+        st.caption(v["ceiling"])
 
 if data["queues"]:
     st.subheader("Queues")
     for queue in data["queues"]:
         prog = queue["progress"]
         st.markdown(
-            f"**{queue['name']}** ({queue['target_type']}) — {prog['done']} / "
+            f"**{inert(queue['name'])}** ({queue['target_type']}) — {prog['done']} / "
             f"{prog['total']} done, {prog['claimed']} claimed, "
             f"{prog['annotations']} labels"
         )
@@ -81,5 +75,5 @@ if data["tasks"]:
     st.subheader("Tasks")
     for task in data["tasks"]:
         done, total = task.get("completedCount", 0), task.get("itemCount", 0)
-        st.markdown(f"**{task['name']}** — {done} / {total} labelled ({task['status']})")
+        st.markdown(f"**{inert(task['name'])}** — {done} / {total} labelled ({task['status']})")
         st.progress(done / total if total else 0.0)

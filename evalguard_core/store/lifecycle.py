@@ -177,6 +177,7 @@ _HISTORY = (
     "AND (CAST(? AS VARCHAR) IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
     "AND (CAST(? AS VARCHAR) IS NULL OR trace_id IN "
     "(SELECT trace_id FROM cases WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ?)) "
+    "AND (CAST(? AS VARCHAR) IS NULL OR actor = ?) "
     "ORDER BY event_id"
 )
 
@@ -184,14 +185,16 @@ _HISTORY = (
 def label_history(scope: Scope, queue_id: str | None, run_id: str | None) -> list[dict[str, Any]]:
     """Every annotate, relabel and retract event (oldest first), for an export with history."""
     return scope.db.fetch_dicts(
-        _HISTORY, [scope.org_id, queue_id, queue_id, run_id, scope.org_id, run_id]
+        _HISTORY, [scope.org_id, queue_id, queue_id, run_id, scope.org_id, run_id, None, None]
     )
 
 
-def label_history_table(scope: Scope, queue_id: str | None, run_id: str | None) -> Any:
-    """The label history as an Arrow table (the `label_history` export)."""
+def label_history_table(
+    scope: Scope, queue_id: str | None, run_id: str | None, *, actor: str | None = None
+) -> Any:
+    """The label history as an Arrow table (the `label_history` export; one actor's if given)."""
     return scope.db.fetch_arrow(
-        _HISTORY, [scope.org_id, queue_id, queue_id, run_id, scope.org_id, run_id]
+        _HISTORY, [scope.org_id, queue_id, queue_id, run_id, scope.org_id, run_id, actor, actor]
     )
 
 

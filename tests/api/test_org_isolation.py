@@ -185,6 +185,9 @@ BODIES: dict[tuple[str, str], tuple[Callable[[dict], dict], set[int]]] = {
     ("POST", "/v1/raters/{annotator}/pseudonymise"): (lambda b: {}, {404}),
     # Only ever the caller's own organization, and only with its name as confirmation.
     ("DELETE", "/v1/organization/data"): (lambda b: {}, {400}),
+    # uploads are multipart: a JSON body is refused; another org's run is unknown (404)
+    ("POST", "/v1/runs"): (lambda b: {"name": "mine"}, {400}),
+    ("POST", "/v1/runs/{run_id}/labels"): (lambda b: {}, {404}),
 }
 
 

@@ -168,8 +168,8 @@ def test_journey_import_bootstrap_label_align_export(
 
             # 1. sign in as admin: the Home page
             page.goto(live_server.base_url + "/", timeout=STEP_TIMEOUT_MS)
+            # the server's sign-in form (a plain page, not Streamlit)
             page.get_by_label("API key", exact=True).wait_for(timeout=STEP_TIMEOUT_MS)
-            settle(page)
             screenshot(page, artifacts, "01-sign-in")
             sign_in(page, live_server.base_url, live_server.keys["admin"])
             page.get_by_role("heading", name="Latest judge verdicts").wait_for(
@@ -250,7 +250,7 @@ def test_journey_import_bootstrap_label_align_export(
             page.get_by_text(re.compile(r"^(PASS|FAIL):")).first.wait_for(timeout=60_000)
             settle(page, timeout=60_000)
             text = page.locator("body").inner_text()
-            assert f"n = {N_CASES} items" in text
+            assert f"(n = {N_CASES})" in text  # the verdict card: judge vs consensus ... (n = 16)
             assert_no_exception(page)
             screenshot(page, artifacts, "07-alignment", docs)
 

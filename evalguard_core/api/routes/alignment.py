@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query
 
 from evalguard_core import reports
 from evalguard_core.api.deps import ERROR_RESPONSES, ScopeDep, Viewer
+from evalguard_core.auth import require_sighted
 from evalguard_core.models.alignment import AlignmentReport
+from evalguard_core.textlist import split_list
 
 router = APIRouter(prefix="/v1/alignment", tags=["alignment"], responses=ERROR_RESPONSES)
 
@@ -20,7 +22,7 @@ router = APIRouter(prefix="/v1/alignment", tags=["alignment"], responses=ERROR_R
 )
 def alignment_report(
     scope: ScopeDep,
-    _: Viewer,
+    actor: Viewer,
     run_id: str,
     judge: str,
     queue_id: str | None = None,
@@ -29,13 +31,18 @@ def alignment_report(
         str, Query(description="consensus, each, or a rater's name")
     ] = "consensus",
     label_order: Annotated[str | None, Query(description="a,b,c declares ordinal labels")] = None,
-    n_boot: Annotated[int, Query(ge=0, le=5000)] = 1000,
-    seed: int = 0,
+    n_boot: Annotated[int, Query(ge=0, le=5000)] = reports.DEFAULT_N_BOOT,
+    seed: int = reports.DEFAULT_SEED,
     fail_under: Annotated[list[str] | None, Query(description="METRIC=VALUE gates")] = None,
     on: Annotated[str, Query(pattern="^(ci_low|point)$")] = "ci_low",
+    allow_small: Annotated[
+        bool, Query(description="gate even with fewer than 30 compared items")
+    ] = False,
 ) -> dict[str, Any]:
-    """Agreement between a judge scorer and the human labels, every metric with a 95% CI."""
-    order = [s.strip() for s in label_order.split(",")] if label_order else None
+    """Agreement between a judge scorer and the human labels, every metric with a 95% CI.
+    Not for annotators (403): raters label blind to the judge and to each other."""
+    require_sighted(actor, "the judge's verdicts or other raters' labels")
+    order = split_list(label_order)
     report = reports.build_report(
         scope,
         run_id=run_id,
@@ -48,6 +55,5 @@ def alignment_report(
         seed=seed,
     )
     if fail_under:
-        passed, reasons = reports.gate_report(report, fail_under, on=on)
-        report["gate"] = {"passed": passed, "reasons": reasons, "on": on, "thresholds": fail_under}
+        reports.gate_report(report, fail_under, on=on, allow_small=allow_small)
     return report
