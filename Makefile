@@ -68,7 +68,7 @@ bench: $(STAMP) postgres-server
 
 # Interval coverage by seeded simulation (slow: ~1 h on 2 cores); prints the README's table.
 validate: $(STAMP)
-	$(BIN)/python bench/coverage.py --reps 400 --n-boot 1000
+	$(BIN)/python bench/interval_coverage.py --reps 400 --n-boot 1000
 
 demo: $(STAMP)
 	$(BIN)/evalguard demo

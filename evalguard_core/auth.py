@@ -134,19 +134,24 @@ def _forget_keys() -> None:
         _generation[0] += 1
 
 
-def _cache_hit(store: Store, digest: str) -> Actor | None:
-    """The cached actor for a key hash if it is still fresh."""
+def _cache_hit(store: Store, digest: str, *, ttl: float | None = None) -> Actor | None:
+    """The cached actor for a key hash if it is still fresh (`ttl`: how fresh it must be)."""
     with _key_cache_lock:
         hit = _key_cache.get(store.db, {}).get(digest)
-    ttl = SHARED_KEY_TTL if store.db.shared else _KEY_CACHE_TTL
+    if ttl is None:
+        ttl = SHARED_KEY_TTL if store.db.shared else _KEY_CACHE_TTL
     if hit is not None and time.monotonic() - hit[0] < ttl:
         return hit[1]
     return None
 
 
 def cached_actor(store: Store, key: str | None) -> Actor | None:
-    """The actor behind a key if it was authenticated recently (no database access), else None."""
-    return _cache_hit(store, hash_key(key.strip())) if key else None
+    """The actor behind a key authenticated in the last minute (no database access), else None.
+
+    Only says a key is known (the failed-auth gate lets it through); `authenticate` still
+    re-checks it, within SHARED_KEY_TTL on a shared database.
+    """
+    return _cache_hit(store, hash_key(key.strip()), ttl=_KEY_CACHE_TTL) if key else None
 
 
 def authenticate(store: Store, key: str | None) -> Actor:

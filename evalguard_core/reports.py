@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalguard_core.alignment.common import SEQUENTIAL_METRICS
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.queues import require_queue
 from evalguard_core.runs import require_run
@@ -46,8 +47,17 @@ def build_report(
     label_order: list[str] | None = None,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
+    positive: str | None = None,
+    sequential: list[str] | None = None,
+    group_by: str | None = None,
 ) -> dict[str, Any]:
-    """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task)."""
+    """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task).
+
+    With labels, it includes the run's pass rate by human standards (PPI++, Rogan–Gladen,
+    judge TPR / TNR): `positive` names the passing label when it is not a usual spelling.
+    `sequential` (METRIC=VALUE specs, may be empty) adds the label-until-decided section;
+    `group_by` (a case field or metadata key) adds the grouped section.
+    """
     run = require_run(scope, run_id)
     if queue_id:
         require_queue(scope, queue_id)
@@ -74,6 +84,19 @@ def build_report(
     design = sql.design(scope, queue_id) if queue_id else None
     if design is not None and design.empty:
         design = None
+    bars, sequence = None, None
+    if sequential is not None:
+        bars = _sequential_bars(sequential)
+        sequence = sql.label_sequence(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
+    groups = None
+    if group_by:
+        groups = sql.case_groups(scope, run["run_id"], group_by)
+        if groups["group"].isna().all():
+            raise ValidationError(
+                f"no case of this run has {group_by!r} (a case field: "
+                f"{', '.join(sql.CASE_FIELDS)}, or a metadata key)",
+                details={"field": "group_by"},
+            )
     try:
         report = _engine().alignment_report(
             human,
@@ -85,13 +108,36 @@ def build_report(
             design=design,
             n_boot=n_boot,
             seed=seed,
+            judge_run=sql.judge_run_counts(scope, run["run_id"], judge),
+            positive=positive,
+            sequential=bars,
+            sequence=sequence,
+            groups=groups,
+            group_field=group_by,
         )
     except ValueError as exc:
-        raise ValidationError(str(exc), details={"field": "judge"}) from None
+        field = "positive" if "positive label" in str(exc) else "judge"
+        raise ValidationError(str(exc), details={"field": field}) from None
     report["run_id"] = run["run_id"]
     report["queue_id"] = queue_id
     report["task_id"] = task_id
     return report
+
+
+def _sequential_bars(specs: list[str]) -> dict[str, float]:
+    """Bars for the sequential gate: only metrics that are means (ValidationError otherwise)."""
+    try:
+        bars = _engine().parse_thresholds(specs)
+    except ValueError as exc:
+        raise ValidationError(str(exc), details={"field": "fail_under"}) from None
+    unsupported = sorted(set(bars) - set(SEQUENTIAL_METRICS))
+    if unsupported:
+        raise ValidationError(
+            f"sequential gating supports {', '.join(SEQUENTIAL_METRICS)} (means of per-item "
+            f"0/1 outcomes); not {', '.join(unsupported)}: see docs/adr/0014",
+            details={"field": "fail_under"},
+        )
+    return bars
 
 
 def _label_kind(run: dict[str, Any], human: Any, judge: Any) -> str:
@@ -127,6 +173,14 @@ def gate_report(
         raise ValidationError(str(exc), details={"field": "fail_under"}) from None
     report["gate"] = block
     return block
+
+
+def pass_rate_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pass-rate section as table rows for the pages ([] when the report has none)."""
+    from evalguard_core.alignment.render import pass_rate_rows as rows
+
+    section = report.get("pass_rate")
+    return rows(section) if section else []
 
 
 def verdict_metric(report: dict[str, Any]) -> str:

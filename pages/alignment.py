@@ -45,10 +45,26 @@ reference = c4.selectbox(
     ["consensus", "each"],
     help="consensus = majority of raters; each = every human vote",
 )
+with st.expander("Label until decided (sequential gate)"):
+    s1, s2 = st.columns(2)
+    seq_metric = s1.selectbox("Metric", reports.SEQUENTIAL_METRICS)
+    seq_bar = s2.number_input("Bar", min_value=0.0, max_value=1.0, value=0.8, step=0.05)
+    use_seq = st.checkbox(
+        "Decide as labels come in", help="safe to re-check after every labelling batch"
+    )
+group_by = st.text_input(
+    "Group by (optional)", help="a case field (input, case_id, …) or a metadata key"
+).strip()
 try:
     with st.spinner("Computing the report (1,000 bootstrap resamples)…"):
         report = reports.build_report(
-            scope, run_id=run_id, judge=judge, queue_id=queue_id, reference=reference
+            scope,
+            run_id=run_id,
+            judge=judge,
+            queue_id=queue_id,
+            reference=reference,
+            sequential=[f"{seq_metric}={seq_bar}"] if use_seq else None,
+            group_by=group_by or None,
         )
 except EvalGuardError as exc:
     st.warning(exc.message)
@@ -66,6 +82,24 @@ with st.container(border=True):
         st.error(f"FAIL: {'; '.join(v['reasons'])}. Do not let this judge gate CI yet.")
 for warning in report.get("warnings", []):
     st.caption(f"⚠ {warning}")
+
+if report.get("grouped"):
+    st.write(report["grouped"]["summary"])
+
+if report.get("sequential"):
+    with st.container(border=True):
+        st.subheader("Label until decided")
+        for line in report["sequential"]["summary"]:
+            st.write(line)
+
+if report.get("pass_rate"):
+    with st.container(border=True):
+        st.subheader("Pass rate by human standards")
+        for line in report["pass_rate"]["summary"]:
+            st.write(line)
+        st.dataframe(
+            pd.DataFrame(reports.pass_rate_rows(report)), hide_index=True, use_container_width=True
+        )
 
 left, right = st.columns(2)
 with left:

@@ -75,6 +75,9 @@ PER_CLASS_PREFIXES = ("precision:", "recall:", "f1:")
 # Metrics where smaller is better: the gate must look at the upper end of the interval.
 LOWER_IS_BETTER = frozenset({"mae"})
 
+# Metrics the sequential gate supports: means of per-item 0/1 outcomes (ADR 0014).
+SEQUENTIAL_METRICS = ("accuracy", "tpr", "tnr", "human_pass_rate")
+
 
 WEIGHTED_PREFIX = "weighted:"
 

@@ -11,6 +11,7 @@ from evalguard_core.alignment.common import (
     PER_CLASS_PREFIXES,
     WEIGHTED_PREFIX,
 )
+from evalguard_core.alignment.passrate import PASS_RATE_GATES
 
 # Fewest compared items the gate will pass on without --allow-small.
 GATE_MIN_N = 30
@@ -39,6 +40,12 @@ def gate_block(
 
 def _lookup(report: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The metric entry a gate name refers to (weighted:<m>, fleiss_kappa, or a plain metric)."""
+    # A sequential report gates its supported metrics on the confidence sequence.
+    seq = (report.get("sequential") or {}).get("metrics") or {}
+    if name in seq:
+        return seq[name]
+    if name in PASS_RATE_GATES:
+        return (report.get("pass_rate") or {}).get(PASS_RATE_GATES[name])
     if name.startswith(WEIGHTED_PREFIX):
         return (report.get("weighted") or {}).get("metrics", {}).get(name[len(WEIGHTED_PREFIX) :])
     if name == "fleiss_kappa" and name not in report.get("metrics", {}):
@@ -80,6 +87,8 @@ def gate(
         entry = _lookup(report, name)
         if entry is None:
             available = ", ".join(sorted(report.get("metrics", {}))) or "none"
+            if name in PASS_RATE_GATES:
+                available = "the pass-rate section needs a labelled run with a passing label"
             reasons.append(f"{name}: not in the report (available: {available})")
             continue
         lower_better = name.removeprefix(WEIGHTED_PREFIX) in LOWER_IS_BETTER
@@ -97,6 +106,8 @@ def gate(
 
 def _known_metric(name: str) -> bool:
     """True for a metric name the report can contain."""
+    if name in PASS_RATE_GATES:
+        return True
     name = name.removeprefix(WEIGHTED_PREFIX)
     if name in BASE_METRICS:
         return True
@@ -117,7 +128,8 @@ def parse_thresholds(specs: list[str]) -> dict[str, float]:
         if not _known_metric(name):
             raise ValueError(
                 f"bad threshold {spec!r}: unknown metric {name!r}; known: "
-                f"{', '.join(BASE_METRICS)}, precision:<label>, recall:<label>, f1:<label> "
+                f"{', '.join(BASE_METRICS)}, {', '.join(PASS_RATE_GATES)}, "
+                "precision:<label>, recall:<label>, f1:<label> "
                 f"(prefix {WEIGHTED_PREFIX!r} for design-weighted figures)"
             )
         try:

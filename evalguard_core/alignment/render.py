@@ -156,6 +156,45 @@ def report_to_markdown(report: dict[str, Any]) -> str:
                 f"{_fmt(s['population_estimate'], 1)} | " + " | ".join(cells) + " |"
             )
         lines.append("")
+    section = report.get("pass_rate")
+    if section:
+        lines += ["## Pass rate by human standards", ""] + list(section["summary"]) + [""]
+        lines += ["| estimate | value | 95% CI | method |", "|---|---|---|---|"]
+        for row in pass_rate_rows(section):
+            lines.append(
+                f"| {row['estimate']} | {_fmt(row['value'])} | "
+                f"{_md_cell(format_interval(row) or '—')} | {row['method']} |"
+            )
+        lines.append("")
     if report.get("warnings"):
         lines += ["## Warnings", ""] + [f"- {_md_cell(w)}" for w in report["warnings"]] + [""]
     return "\n".join(lines)
+
+
+# Rows of the pass-rate table, in reading order: the answer first, the judge's own view last.
+PASS_RATE_ROWS = (
+    ("corrected", "corrected_pass_rate", "judge on every case, corrected by the human labels"),
+    ("human_only", "human_pass_rate", "human labels only (unbiased, wider)"),
+    ("rogan_gladen", "rogan_gladen_pass_rate", "judge rate corrected by its TPR / TNR"),
+    ("judge_only", "judge_pass_rate", "the judge alone (biased)"),
+    ("tpr", "tpr", "judge passes what humans pass"),
+    ("tnr", "tnr", "judge fails what humans fail"),
+)
+
+
+def pass_rate_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pass-rate figures as table rows (gate name, meaning, value, interval, method)."""
+    rows = []
+    for key, gate_name, meaning in PASS_RATE_ROWS:
+        entry = section.get(key) or {}
+        rows.append(
+            {
+                "estimate": gate_name,
+                "meaning": meaning,
+                "value": entry.get("value"),
+                "ci_low": entry.get("ci_low"),
+                "ci_high": entry.get("ci_high"),
+                "method": entry.get("method"),
+            }
+        )
+    return rows

@@ -8,14 +8,22 @@ import numpy as np
 import pandas as pd
 
 from evalguard_core.alignment.common import SMALL_N, _clean
-from evalguard_core.alignment.prepare import _prepare
-from evalguard_core.alignment.references import _resolve_reference
+from evalguard_core.alignment.grouped import grouped_section
+from evalguard_core.alignment.passrate import (
+    POSITIVE_SPELLINGS,
+    design_weights,
+    pass_rate_section,
+    positive_label,
+)
+from evalguard_core.alignment.prepare import _Data, _normalise, _prepare
+from evalguard_core.alignment.references import _Comparison, _resolve_reference
 from evalguard_core.alignment.sections import (
     _ceiling_section,
     _design_sections,
     _inter_rater,
     _judge_section,
 )
+from evalguard_core.alignment.sequential import sequential_section
 
 
 def alignment_report(
@@ -30,8 +38,21 @@ def alignment_report(
     n_boot: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
+    judge_run: pd.DataFrame | None = None,
+    positive: str | None = None,
+    sequential: dict[str, float] | None = None,
+    sequence: list[str] | None = None,
+    groups: pd.DataFrame | None = None,
+    group_field: str | None = None,
 ) -> dict[str, Any]:
-    """Judge-vs-human agreement report (DESIGN §6) with bootstrap / Wilson confidence intervals."""
+    """Judge-vs-human agreement report (DESIGN §6) with bootstrap / Wilson confidence intervals.
+
+    `judge_run` (columns label, n: the judge's verdict counts over the whole run) adds the
+    pass-rate section (PPI++, Rogan–Gladen, TPR / TNR); `positive` names the passing label.
+    `sequential` (bars per metric, may be empty) adds anytime-valid confidence sequences over
+    the items in `sequence` order (labelling order; item key order when None).
+    `groups` (columns item, group) adds the grouped section, named by `group_field`.
+    """
     if not isinstance(n_boot, int) or n_boot < 0:
         raise ValueError("n_boot must be a non-negative integer")
     if not 0.0 < confidence < 1.0:
@@ -45,7 +66,7 @@ def alignment_report(
     if n_boot == 0:
         warn.append("n_boot=0: bootstrap intervals are not computed")
     # Independent streams: adding a rater or a design does not shift the judge's intervals.
-    main_ss, inter_ss, design_ss, ceiling_ss = np.random.SeedSequence(seed).spawn(4)
+    main_ss, inter_ss, design_ss, ceiling_ss, pass_ss = np.random.SeedSequence(seed).spawn(5)
 
     comp = _resolve_reference(data, reference)
     n = len(comp.items)
@@ -85,6 +106,30 @@ def alignment_report(
         weighted, per_stratum = _design_sections(
             data, comp, design, n_boot, np.random.default_rng(design_ss), confidence, warn
         )
+    pass_rate = None
+    if judge_run is not None and n:
+        pass_rate = _pass_rate(
+            data, comp, judge_run, design, positive, n_boot, pass_ss, confidence, warn
+        )
+    seq_section = None
+    if sequential is not None and n:
+        seq_section = _sequential(
+            data, comp, sequential, sequence, positive, confidence, seed, warn
+        )
+    grouped = None
+    if groups is not None and n and not comp.clustered:
+        by_item = dict(zip(_normalise(groups["item"]), groups["group"], strict=True))
+        keys = data.items[comp.items]
+        grouped = grouped_section(
+            np.array([by_item.get(k) for k in keys], dtype=object),
+            comp.ref,
+            comp.pred,
+            field=group_field or "group",
+            categorical=data.categorical,
+            n_boot=n_boot,
+            rng=np.random.default_rng(np.random.SeedSequence(seed).spawn(6)[5]),
+            confidence=confidence,
+        )
     report = {
         "n": n,
         "judge": judge_name,
@@ -95,9 +140,90 @@ def alignment_report(
         "inter_rater": inter,
         "per_stratum": per_stratum,
         "weighted": weighted,
+        "pass_rate": pass_rate,
+        "sequential": seq_section,
+        "grouped": grouped,
         "no_majority": comp.no_majority,
         "warnings": warn,
         "n_boot": n_boot,
         "seed": seed,
     }
     return _clean(report)
+
+
+def _pass_rate(
+    data: _Data,
+    comp: _Comparison,
+    judge_run: pd.DataFrame,
+    design: pd.DataFrame | None,
+    positive: str | None,
+    n_boot: int,
+    ss: np.random.SeedSequence,
+    confidence: float,
+    warn: list[str],
+) -> dict[str, Any] | None:
+    """The pass-rate section when the data allows it (labels, one verdict per item), else None."""
+    if not data.categorical or comp.clustered:
+        if positive is not None:
+            warn.append("pass rate: needs labels and a consensus or single-rater reference")
+        return None
+    pos = positive_label(list(data.categories), positive)
+    if pos is None:
+        warn.append(
+            "pass rate: no label reads as pass (" + ", ".join(POSITIVE_SPELLINGS[:4]) + ", ...); "
+            "name it with --positive LABEL to get the corrected pass rate"
+        )
+        return None
+    code = list(data.categories).index(pos)
+    run_labels = _normalise(judge_run["label"])
+    counts = pd.to_numeric(judge_run["n"]).fillna(0).astype(np.int64).to_numpy()
+    keep = run_labels != None  # noqa: E711
+    yhat_run = np.repeat((run_labels[keep] == pos).astype(np.float64), counts[keep])
+    if len(yhat_run) < len(comp.items):
+        return None
+    weights = design_weights(data.items[comp.items], design)
+    if design is not None and weights is None:
+        warn.append("pass rate: some compared items have no design row; treated as a random sample")
+    return pass_rate_section(
+        (comp.ref == code).astype(np.float64),
+        (comp.pred == code).astype(np.float64),
+        yhat_run,
+        positive=pos,
+        weights=weights,
+        n_boot=n_boot,
+        rng=np.random.default_rng(ss),
+        confidence=confidence,
+    )
+
+
+def _sequential(
+    data: _Data,
+    comp: _Comparison,
+    bars: dict[str, float],
+    sequence: list[str] | None,
+    positive: str | None,
+    confidence: float,
+    seed: int,
+    warn: list[str],
+) -> dict[str, Any] | None:
+    """The label-until-decided section (labels, one verdict per item), else None with a warning."""
+    if not data.categorical or comp.clustered:
+        warn.append("sequential: needs labels and a consensus or single-rater reference")
+        return None
+    keys = data.items[comp.items]
+    if sequence is not None:
+        rank = {key: i for i, key in enumerate(_normalise(pd.Series(sequence, dtype=object)))}
+        order = np.argsort([rank.get(k, len(rank)) for k in keys], kind="stable")
+    else:
+        order = np.arange(len(keys))
+    pos = positive_label(list(data.categories), positive)
+    code = list(data.categories).index(pos) if pos is not None else None
+    # One-sided bounds at α = (1 − confidence) / 2 each: the same 2.5% as the fixed-n gate.
+    return sequential_section(
+        comp.ref[order],
+        comp.pred[order],
+        positive_code=code,
+        bars=bars,
+        alpha=(1.0 - confidence) / 2,
+        seed=seed,
+    )

@@ -200,7 +200,7 @@ def _judge_section(
     else:
         confusion = {"labels": [], "matrix": []}
         # Pearson keeps its BCa interval: Fisher's z assumes bivariate-normal scores and covers
-        # far below 95% on skewed, heteroscedastic ones (bench/coverage.py).
+        # far below 95% on skewed, heteroscedastic ones (bench/interval_coverage.py).
         if n_boot and not ranks:
             for name, entry in rank_jackknife(
                 comp.ref.astype(float), comp.pred.astype(float), confidence

@@ -28,6 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--reference", default="consensus", help="consensus (default), each, or a rater's name"
     )
+    p.add_argument(
+        "--positive",
+        metavar="LABEL",
+        help="the label that means pass, for the corrected pass rate (default: pass/true/yes/1)",
+    )
     p.add_argument("--label-order", help="declare an order for text labels: a,b,c (ordinal)")
     p.add_argument(
         "--fail-under",
@@ -41,6 +46,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["ci_low", "point"],
         default="ci_low",
         help="what --fail-under compares (default: the CI lower bound)",
+    )
+    p.add_argument(
+        "--group-by",
+        metavar="FIELD",
+        help="the metric within each group (a case field or metadata key), averaged over groups",
+    )
+    p.add_argument(
+        "--sequential",
+        action="store_true",
+        help="gate on anytime-valid confidence sequences: safe to re-run after every labelling "
+        "batch (accuracy, tpr, tnr, human_pass_rate)",
     )
     p.add_argument(
         "--allow-small",
@@ -92,9 +108,39 @@ def text_report(report: dict[str, Any]) -> str:
         lines.append("design-weighted (whole run):")
         for name, entry in weighted["metrics"].items():
             lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
+    lines.extend(pass_rate_lines(report.get("pass_rate")))
+    grouped = report.get("grouped")
+    if grouped:
+        lines.append(grouped["summary"])
+        for name, entry in grouped["metrics"].items():
+            lines.append(f"  mean over groups {name.ljust(width)}  {format_ci(entry)}")
+    seq = report.get("sequential")
+    if seq:
+        lines.append("label until decided (anytime-valid confidence sequences):")
+        lines += [f"  {line}" for line in seq["summary"]]
+        for name, entry in seq["metrics"].items():
+            lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
     for warning in report.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
+
+
+def pass_rate_lines(section: dict[str, Any] | None) -> list[str]:
+    """The pass-rate section for the terminal: plain words, then the figures."""
+    if not section:
+        return []
+    lines = [f"pass rate by human standards (label {section['positive']!r}):"]
+    lines += [f"  {line}" for line in section["summary"]]
+    for key, title in (
+        ("corrected", "corrected_pass_rate (PPI++)"),
+        ("human_only", "human_pass_rate (labels only)"),
+        ("rogan_gladen", "rogan_gladen_pass_rate"),
+        ("judge_only", "judge only (biased)"),
+        ("tpr", "tpr"),
+        ("tnr", "tnr"),
+    ):
+        lines.append(f"  {title.ljust(30)}  {format_ci(section[key])}")
+    return lines
 
 
 def cmd_align(args: argparse.Namespace) -> int:
@@ -116,6 +162,9 @@ def cmd_align(args: argparse.Namespace) -> int:
             fail_under=args.fail_under or None,
             on=args.on,
             allow_small=args.allow_small or None,
+            positive=args.positive,
+            sequential=True if args.sequential else None,
+            group_by=args.group_by,
         )
         if args.fail_under:
             passed, reasons = report["gate"]["passed"], report["gate"]["reasons"]
@@ -130,6 +179,9 @@ def cmd_align(args: argparse.Namespace) -> int:
             label_order=order,
             n_boot=args.n_boot,
             seed=args.seed,
+            positive=args.positive,
+            sequential=list(args.fail_under) if args.sequential else None,
+            group_by=args.group_by,
         )
         if args.fail_under:
             block = reports.gate_report(

@@ -197,7 +197,7 @@ def import_path(
     path = Path(path)
     loaded = load(path, fmt)
     results: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="evalguard-import-") as tmp, scope.db.atomic():
+    with tempfile.TemporaryDirectory(prefix="evalguard-import-") as tmp, scope.db.atomic(bulk=True):
         for item in loaded:
             if item.format.name in native.NAMES:
                 result = runs.import_run(

@@ -27,3 +27,6 @@ class AlignmentReport(OutputModel):
     inter_rater: dict[str, Any] | None = None
     per_stratum: list[Any] = []
     weighted: dict[str, Any] | None = None
+    pass_rate: dict[str, Any] | None = None
+    sequential: dict[str, Any] | None = None
+    grouped: dict[str, Any] | None = None

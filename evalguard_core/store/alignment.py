@@ -47,6 +47,50 @@ def judge_labels(
     )
 
 
+def label_sequence(
+    scope: Scope, run_id: str, *, queue_id: str | None, task_id: str | None
+) -> list[str]:
+    """Items (trace_id) in the order they were first labelled: the sequential gate's order."""
+    rows = scope.db.fetchall(
+        "SELECT trace_id FROM annotations WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
+        "AND (? IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
+        "AND (? IS NULL OR CAST(task_id AS VARCHAR) = ?) "
+        "GROUP BY trace_id ORDER BY min(created_at), trace_id",
+        [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
+    )
+    return [str(r[0]) for r in rows]
+
+
+CASE_FIELDS = ("case_id", "input", "output", "output_a", "output_b", "expected")
+
+
+def case_groups(scope: Scope, run_id: str, field: str) -> Any:
+    """Table item, group: a case column (CASE_FIELDS) or a metadata key, per case of the run."""
+    if field in CASE_FIELDS:
+        expr, params = field, []
+    else:
+        # The key is a bound JSON path, never spliced into the SQL.
+        expr, params = "json_extract_string(metadata, ?)", ['$."' + field.replace('"', "") + '"']
+    return scope.db.fetch_df(
+        f'SELECT trace_id AS item, {expr} AS "group" FROM cases WHERE org_id = ? '
+        "AND CAST(run_id AS VARCHAR) = ?",
+        [*params, scope.org_id, run_id],
+    )
+
+
+def judge_run_counts(scope: Scope, run_id: str, judge: str) -> Any:
+    """Table label, n: how often the scorer gave each label over the whole run (PPI's judge side).
+
+    Counts, not rows, so a 1M-case run costs one aggregate.
+    """
+    return scope.db.fetch_df(
+        "SELECT label, count(*) AS n FROM scores WHERE org_id = ? "
+        "AND CAST(run_id AS VARCHAR) = ? AND scorer = ? AND label IS NOT NULL GROUP BY label "
+        "ORDER BY label",
+        [scope.org_id, run_id, judge],
+    )
+
+
 def design(scope: Scope, queue_id: str) -> Any:
     """Strata and inclusion probabilities of a bootstrapped queue's items."""
     return scope.db.fetch_df(

@@ -25,8 +25,9 @@ def annotations_table(
         "FROM annotations a JOIN cases c ON c.trace_id = a.trace_id AND c.org_id = a.org_id "
         "WHERE a.org_id = ? AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.run_id AS VARCHAR) = ?) "
         "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR a.annotator = ?) "
         "ORDER BY a.created_at, a.trace_id",
-        [scope.org_id, run_id, run_id, queue_id, queue_id],
+        [scope.org_id, run_id, run_id, queue_id, queue_id, annotator, annotator],
     )
 
 

@@ -212,13 +212,18 @@ def insert_run(
             if scorer in label_columns
             else "NULL"
         )
+        reason = (
+            f"NULLIF(CAST({quote_ident(reason_columns[scorer])} AS VARCHAR), '')"
+            if scorer in reason_columns
+            else "NULL"
+        )
         _insert_staged(
             scope,
             staged,
             "scores",
-            "trace_id, run_id, org_id, scorer, score, label",
-            f"SELECT _trace_id, ?, ?, ?, {score}, {label} FROM {staged.table} "
-            f"WHERE {score} IS NOT NULL OR {label} IS NOT NULL",
+            "trace_id, run_id, org_id, scorer, score, label, judge_reasoning",
+            f"SELECT _trace_id, ?, ?, ?, {score}, {label}, {reason} FROM {staged.table} "
+            f"WHERE {score} IS NOT NULL OR {label} IS NOT NULL OR {reason} IS NOT NULL",
             [run_id, scope.org_id, scorer],
         )
     return run_id

@@ -80,6 +80,24 @@ def test_no_labels_yet_is_a_clear_400(client: TestClient, keys: dict, sample_run
     assert r.status_code == 400 and "no human labels" in r.json()["error"]["message"]
 
 
+def test_pass_rate_section_and_its_gates_in_the_api(
+    client: TestClient, keys: dict, labelled: str
+) -> None:
+    h = bearer(keys["viewer"])
+    base = f"/v1/alignment?run_id={labelled}&judge=llm_judge&n_boot=100"
+    report = client.get(base, headers=h).json()
+    sec = report["pass_rate"]
+    # The judge passes c1, c3, c4 of 4 cases; humans pass c1, c3 (TPR 2/2, TNR 1/2).
+    assert sec["positive"] == "pass" and sec["run_cases"] == 4 and sec["labelled"] == 4
+    assert sec["judge_only"]["value"] == pytest.approx(0.75)
+    assert sec["tpr"]["value"] == 1.0 and sec["tnr"]["value"] == 0.5
+    assert sec["corrected"]["value"] == pytest.approx(0.5)  # every case is labelled
+    gated = client.get(base + "&fail_under=tnr=0.9&allow_small=true", headers=h).json()["gate"]
+    assert gated["passed"] is False and gated["reasons"][0].startswith("tnr: ci_low")
+    bad = client.get(base + "&positive=nope", headers=h)
+    assert bad.status_code == 400 and bad.json()["error"]["details"]["field"] == "positive"
+
+
 def _run_with_labels(scope: Scope, tmp_path: Path, header: str, judge: list[str]) -> str:
     """A run of len(judge) cases labelled by the judge and one human who copies it."""
     from evalguard_core import runs

@@ -325,11 +325,16 @@ def test_report_shape_is_json_and_deterministic() -> None:
         "inter_rater",
         "per_stratum",
         "weighted",
+        "pass_rate",
+        "sequential",
+        "grouped",
         "no_majority",
         "warnings",
         "n_boot",
         "seed",
     }
+    # Sections that need more input (the judge over the run, bars, groups) are None without it.
+    assert a["pass_rate"] is None and a["sequential"] is None and a["grouped"] is None
     assert a["label_type"] == "nominal" and a["n"] == 120 and a["judge"] == "gpt"
     for name, entry in a["metrics"].items():
         assert set(entry) == {"value", "ci_low", "ci_high", "method"}, name

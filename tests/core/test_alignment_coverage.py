@@ -1,7 +1,7 @@
 """Interval machinery check: a small seeded coverage simulation on one metric (Cohen's kappa).
 
 The full table (every metric, n = 30..1,000, 400 replicates) is `make validate`
-(bench/coverage.py); this keeps the BCa path honest in `make test` in a few seconds.
+(bench/interval_coverage.py); this keeps the BCa path honest in `make test` in a few seconds.
 """
 
 from __future__ import annotations

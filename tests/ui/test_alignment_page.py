@@ -33,3 +33,26 @@ def test_empty_store_explains_what_to_do(ui_store) -> None:
     at = AppTest.from_file(page_path("alignment.py"), default_timeout=30).run()
     assert not at.exception
     assert any("No runs yet" in i.value for i in at.info)
+
+
+def test_pass_rate_and_label_until_decided_in_plain_words(ui_store, tmp_path) -> None:
+    info = demo.seed_demo(ui_store.scope(), tmp_path / "demo")
+    at = AppTest.from_file(page_path("alignment.py"), default_timeout=90).run()
+    assert not at.exception
+    expected = reports.build_report(ui_store.scope(), run_id=info["run_id"], judge="llm_judge")
+    if expected.get("pass_rate"):
+        assert any(h.value == "Pass rate by human standards" for h in at.subheader)
+        first = expected["pass_rate"]["summary"][0]
+        assert any(md.value == first for md in at.markdown)
+    at.checkbox[0].check().run()
+    assert not at.exception
+    assert any(h.value == "Label until decided" for h in at.subheader)
+    assert any(("decided" in md.value) for md in at.markdown)
+
+
+def test_group_by_a_case_field_in_plain_words(ui_store, tmp_path) -> None:
+    demo.seed_demo(ui_store.scope(), tmp_path / "demo")
+    at = AppTest.from_file(page_path("alignment.py"), default_timeout=90).run()
+    at.text_input[0].input("case_id").run()
+    assert not at.exception
+    assert any(md.value.startswith("Grouped by case_id") for md in at.markdown)

@@ -31,10 +31,19 @@ def alignment_report(
         str, Query(description="consensus, each, or a rater's name")
     ] = "consensus",
     label_order: Annotated[str | None, Query(description="a,b,c declares ordinal labels")] = None,
+    positive: Annotated[
+        str | None, Query(description="the passing label for the corrected pass rate")
+    ] = None,
     n_boot: Annotated[int, Query(ge=0, le=5000)] = reports.DEFAULT_N_BOOT,
     seed: int = reports.DEFAULT_SEED,
     fail_under: Annotated[list[str] | None, Query(description="METRIC=VALUE gates")] = None,
     on: Annotated[str, Query(pattern="^(ci_low|point)$")] = "ci_low",
+    group_by: Annotated[
+        str | None, Query(description="a case field or metadata key: metric per group, averaged")
+    ] = None,
+    sequential: Annotated[
+        bool, Query(description="gate on anytime-valid confidence sequences (re-run per batch)")
+    ] = False,
     allow_small: Annotated[
         bool, Query(description="gate even with fewer than 30 compared items")
     ] = False,
@@ -53,6 +62,9 @@ def alignment_report(
         label_order=order,
         n_boot=n_boot,
         seed=seed,
+        positive=positive,
+        sequential=list(fail_under or []) if sequential else None,
+        group_by=group_by,
     )
     if fail_under:
         reports.gate_report(report, fail_under, on=on, allow_small=allow_small)

@@ -1,6 +1,6 @@
 """Interval coverage, measured: seeded simulation from populations with known truth.
 
-Run from the repo root: `make validate` (or `python bench/coverage.py [--reps 400]`).
+Run from the repo root: `make validate` (or `python bench/interval_coverage.py [--reps 400]`).
 Prints a Markdown table (coverage of the 95% interval per metric and n) and one JSON line.
 
 Populations (the truth of every metric is its value on one very large sample of the same
