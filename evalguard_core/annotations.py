@@ -12,12 +12,14 @@ from typing import Any
 import evalguard_core.store.annotations as sql
 from evalguard_core import bounds
 from evalguard_core.claims import MAX_ATTEMPTS, backoff, claim_next, item_status, rater_lock
-from evalguard_core.errors import ConflictError, ValidationError
+from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
 from evalguard_core.queues import (
     PAIRWISE_LABELS,
     TARGET_TYPES,
     canonical_target_id,
+    ensure_open,
     finite_number,
+    forget_settings,
     parse_trace_id,
     require_queue,
     resolve_targets,
@@ -26,6 +28,7 @@ from evalguard_core.store import Scope, TransactionConflict
 from evalguard_core.store import claims as claims_sql
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
+from evalguard_core.store.lifecycle import queue_archived_at
 
 MAX_COMMENT_CHARS = bounds.COMMENT_MAX_CHARS
 SOURCES = ("api", "ui")
@@ -275,6 +278,7 @@ def _in_queue(
     shown_order: str | None = None,
 ) -> dict[str, Any]:
     """A label on a queue item: completes the rater's lease and counts towards done."""
+    ensure_open(queue)
     qid = queue["queue_id"]
     per_item = queue["annotations_per_item"]
     trace_id = parse_trace_id(raw)
@@ -289,6 +293,10 @@ def _in_queue(
             trace_id = case["trace_id"]
             state = items_sql.item_state(scope, qid, annotator, scope.now(), trace_id=trace_id)
         if state is None:
+            # The queue may have been deleted since its settings were read: 404, not 400.
+            if not queue_archived_at(scope, qid)[0]:
+                forget_settings(scope, qid)
+                raise NotFoundError(f"queue {qid} not found", details={"queue_id": qid})
             case = _resolve_one(scope, queue["target_type"], raw)
             raise ValidationError(
                 f"target {canonical_target_id(queue['target_type'], case)} is not an item of "
@@ -317,6 +325,12 @@ def _in_queue(
                 if items_sql.cas_item(
                     scope, state["item_id"], state["version"], status=status, done_count=done
                 ):
+                    if queue_archived_at(scope, qid)[1] is not None:  # archived since read
+                        forget_settings(scope, qid)
+                        raise ConflictError(
+                            f"queue {qid} is archived (read-only)",
+                            details={"queue_id": qid, "archived": True},
+                        )
                     annotation_id = sql.insert_annotation(
                         scope, {**row, "queue_id": qid, "item_id": state["item_id"]}
                     )

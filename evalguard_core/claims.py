@@ -18,12 +18,13 @@ from typing import Any
 
 from evalguard_core import frontier
 from evalguard_core.errors import ConflictError, NotFoundError
-from evalguard_core.queues import require_queue
+from evalguard_core.queues import ensure_open, require_queue
 from evalguard_core.store import Scope, TransactionConflict
 from evalguard_core.store import claims as claims_sql
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
 from evalguard_core.store import locks as locks_sql
+from evalguard_core.store.lifecycle import queue_archived_at
 from evalguard_core.store.records import RaterClaim
 
 # How many free items a claim picks among at random (bench/claims.py measured this; with k=1
@@ -74,6 +75,7 @@ def claim_next(
 ) -> dict[str, Any]:
     """Lease the next item this rater may label (its held one if any); 409 when none is left."""
     queue = require_queue(scope, queue_id)
+    ensure_open(queue)
     qid = queue["queue_id"]
     k = k or CANDIDATES_K
     with rater_lock(scope.org_id, annotator):
@@ -173,6 +175,13 @@ def _try_claim(
                     raise TransactionConflict("the rater got a lease on another replica")
             if not items_sql.cas_item(scope, entry.item_id, row["version"], status=status):
                 return None
+            # An archive may have committed since the settings were read (it bumps every
+            # item's version, so a CAS that got here read the item after the archive).
+            if queue_archived_at(scope, queue["queue_id"])[1] is not None:
+                raise ConflictError(
+                    f"queue {queue['queue_id']} is archived (read-only)",
+                    details={"queue_id": queue["queue_id"], "archived": True},
+                )
             if entry.stale(now):
                 _expire_on_item(scope, queue["queue_id"], entry.item_id, now, by=annotator)
             claim_id = claims_sql.insert_claim(

@@ -13,8 +13,9 @@ from evalguard_core.queues import require_queue
 from evalguard_core.runs import require_run
 from evalguard_core.store import Scope
 from evalguard_core.store import exports as sql
+from evalguard_core.store import lifecycle as lifecycle_sql
 
-KINDS = ("annotations", "queue_items", "paired")
+KINDS = ("annotations", "queue_items", "paired", "label_history")
 FORMATS = ("csv", "jsonl", "parquet")
 MEDIA_TYPES = {
     "csv": "text/csv",
@@ -49,6 +50,11 @@ def export_table(
     if kind == "annotations":
         mine = actor.name if blind and actor is not None else None
         return sql.annotations_table(scope, run_id=run_id, queue_id=queue_id, annotator=mine)
+    if kind == "label_history":
+        # Every label, replacement and retraction with who and when (current labels: annotations);
+        # a blind rater sees only its own.
+        mine = actor.name if blind and actor is not None else None
+        return lifecycle_sql.label_history_table(scope, queue_id, run_id, actor=mine)
     if kind == "queue_items":
         if not queue_id:
             raise ValidationError("queue_items needs a queue", details={"field": "queue_id"})

@@ -100,6 +100,14 @@ def forget(scope: Scope, queue_id: str) -> None:
         _windows.get(scope.db, {}).pop((scope.org_id, str(queue_id)), None)
 
 
+def forget_all(scope: Scope) -> None:
+    """Drop every window of the organization (runs, raters or the organization deleted)."""
+    with _windows_guard:
+        per_store = _windows.get(scope.db, {})
+        for key in [k for k in per_store if k[0] == scope.org_id]:
+            per_store.pop(key, None)
+
+
 def _load(
     scope: Scope, queue_id: str, per_item: int, now: datetime
 ) -> tuple[dict[int, Entry], bool]:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from evalguard_core import bounds, frontier
-from evalguard_core.errors import NotFoundError, ValidationError
+from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
 from evalguard_core.store import Scope
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
@@ -150,9 +150,29 @@ def require_queue(scope: Scope, queue_id: str) -> dict[str, Any]:
     return {**queue, "label_options": list(queue["label_options"])}
 
 
-def list_queues(scope: Scope) -> list[dict[str, Any]]:
-    """The organization's queues with their progress."""
-    queues = sql.list_queues(scope)
+def forget_settings(scope: Scope, queue_id: str) -> None:
+    """Drop a queue's cached settings (after archive, restore or delete)."""
+    _settings_cache.pop(_cache_key(scope, queue_id), None)
+
+
+def forget_org(scope: Scope) -> None:
+    """Drop every cached queue setting of the organization (its data was deleted)."""
+    for key in [k for k in _settings_cache if k[:2] == _cache_key(scope, "")[:2]]:
+        _settings_cache.pop(key, None)
+
+
+def ensure_open(queue: dict[str, Any]) -> None:
+    """Raise ConflictError when the queue is archived (read-only until restored)."""
+    if queue.get("archived_at") is not None:
+        raise ConflictError(
+            f"queue {queue['queue_id']} is archived (read-only); an admin can restore it",
+            details={"queue_id": queue["queue_id"], "archived": True},
+        )
+
+
+def list_queues(scope: Scope, *, include_archived: bool = False) -> list[dict[str, Any]]:
+    """The organization's queues with their progress (archived ones only when asked)."""
+    queues = [q for q in sql.list_queues(scope) if include_archived or q["archived_at"] is None]
     _attach_progress(scope, queues)
     return queues
 
@@ -191,6 +211,7 @@ def update_queue(
 ) -> dict[str, Any]:
     """Change a queue's settings (not its target type); the event log keeps the old values."""
     queue = require_queue(scope, queue_id)
+    ensure_open(queue)
     unknown = sorted(set(changes) - set(UPDATABLE))
     if unknown:
         raise ValidationError(
@@ -328,6 +349,7 @@ def add_items(
 ) -> dict[str, Any]:
     """Add targets to a queue in one transaction; re-adding a target is counted as duplicate."""
     queue = require_queue(scope, queue_id)
+    ensure_open(queue)
     raw_ids = [str(t).strip() for t in target_ids]
     if not raw_ids:
         raise ValidationError("target_ids is empty", details={"field": "target_ids"})

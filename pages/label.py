@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import evalguard_core.annotations as annotations
-from evalguard_core import claims, queues
+from evalguard_core import claims, lifecycle, queues
 from evalguard_core.errors import ConflictError, EvalGuardError
 from evalguard_ui import labeling, session
 from evalguard_ui.widgets import inert
@@ -46,6 +46,18 @@ if queue.get("instructions"):
 # The item on screen stays the one labelled, even if its lease runs out while the rater reads
 # (a fresh claim on every rerun would silently move the click to another item).
 current_key = f"label_current_{who.name}_{queue_id}"
+
+
+def _undo() -> None:
+    """Take back the last label; its item becomes the one on screen (leased to this rater)."""
+    try:
+        st.session_state[current_key] = lifecycle.undo_last(scope, queue_id, who.name)["claim"]
+        st.session_state[FLASH] = ("info", "Your last label was taken back; label the item again.")
+    except EvalGuardError as exc:
+        st.session_state[FLASH] = ("warning", exc.message.capitalize() + ".")
+    st.rerun()
+
+
 try:
     if current_key not in st.session_state:
         st.session_state[current_key] = claims.claim_next(scope, queue_id, who.name)["item"]
@@ -57,6 +69,8 @@ except ConflictError as exc:
         st.info("This queue has no items yet; an admin adds them on the Queues or Bootstrap page.")
     else:
         st.success(f"Queue finished: {exc.message}. Thank you!")
+        if st.button("Undo last label", shortcut="U"):
+            _undo()
     st.stop()
 except EvalGuardError as exc:
     session.show_error(exc)
@@ -98,7 +112,14 @@ if has_score:
 else:
     picked = _choices(in_form=False)
     comment = st.text_input("Comment (optional)", key=f"comment_{item['item_id']}")
-skip = st.button("Skip", shortcut="S")
+skip_col, undo_col = st.columns(2)
+skip = skip_col.button("Skip", shortcut="S", width="stretch")
+undo = undo_col.button(
+    "Undo last label",
+    shortcut="U",
+    width="stretch",
+    help="Bring back the item you labelled last and label it again",
+)
 labeling.focus("Score" if has_score else None, token=f"{queue_id}:{item['item_id']}")
 
 
@@ -145,3 +166,5 @@ elif skip:
         st.session_state[FLASH] = ("info", exc.message.capitalize() + ".")
     st.session_state.pop(current_key, None)
     st.rerun()
+elif undo:
+    _undo()

@@ -8,6 +8,7 @@ import streamlit as st
 from evalguard_core import claims, queues, runs
 from evalguard_core.runs import CaseFilter
 from evalguard_core.textlist import split_list
+from evalguard_ui import lifecycle as lifecycle_ui
 from evalguard_ui import session
 from evalguard_ui.widgets import run_label, run_safely
 
@@ -45,7 +46,8 @@ if who.can("admin"):
             if created:
                 st.success(f"Created queue **{created['name']}** (`{created['queue_id']}`).")
 
-all_queues = queues.list_queues(scope)
+show_archived = who.can("admin") and st.toggle("Show archived queues", key="show_archived")
+all_queues = queues.list_queues(scope, include_archived=show_archived)
 if not all_queues:
     st.info("No queues yet." + (" Create one above." if who.can("admin") else ""))
     st.stop()
@@ -126,3 +128,6 @@ if who.can("admin"):
             ):
                 st.success(f"Released item {item_id} from {annotator}.")
                 st.rerun()
+
+if who.can("admin"):
+    lifecycle_ui.queue_actions(scope, queue, who)

@@ -9,6 +9,7 @@ import streamlit as st
 from evalguard_core import importers, runs
 from evalguard_core.runs import CaseFilter
 from evalguard_ui import importing, session
+from evalguard_ui import lifecycle as lifecycle_ui
 from evalguard_ui.widgets import run_label, run_safely
 
 PAGE_SIZE = 50
@@ -149,3 +150,6 @@ reasoned = [
 if reasoned:
     with st.expander(f"Judge reasoning ({len(reasoned)} cases on this page)"):
         importing.show_reasoning(reasoned)
+
+if who.can("admin"):
+    lifecycle_ui.run_actions(scope, run_id, who)

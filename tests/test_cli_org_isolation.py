@@ -54,6 +54,25 @@ CASES = {
     "queues claims": (lambda b, tmp: [b["queue_id"]], True),
     "queues expire": (lambda b, tmp: [b["queue_id"]], True),
     "queues events": (lambda b, tmp: [b["queue_id"]], True),
+    # Lifecycle (issue 21): B's ids are "not found" with --org A, even with --yes.
+    "labels replace": (
+        lambda b, tmp: [b["annotation_id"], "--as", b["rater_name"], "--label", "fail"],
+        True,
+    ),
+    "labels retract": (lambda b, tmp: [b["annotation_id"], "--reason", "x", "--yes"], True),
+    "labels history": (lambda b, tmp: ["--queue", b["queue_id"]], True),
+    "queues archive": (lambda b, tmp: [b["queue_id"]], True),
+    "queues restore": (lambda b, tmp: [b["queue_id"]], True),
+    "queues delete": (lambda b, tmp: [b["queue_id"], "--delete-labels", "--yes"], True),
+    "queues remove-items": (
+        lambda b, tmp: [b["queue_id"], str(b["item_id"]), "--include-labelled", "--yes"],
+        True,
+    ),
+    "runs delete": (lambda b, tmp: [b["run_id"], "--force", "--yes"], True),
+    "raters export": (lambda b, tmp: [b["rater_name"]], True),
+    "raters pseudonymise": (lambda b, tmp: [b["rater_name"], "--yes"], True),
+    "orgs delete-data": None,  # acts on --org itself; tests/test_lifecycle_cli.py
+    "store check": None,  # whole store, every organization, by design
 }
 
 

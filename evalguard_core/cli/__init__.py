@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "tasks",
     "queues",
     "store",
+    "lifecycle",
 )
 
 

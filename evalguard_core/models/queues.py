@@ -144,6 +144,7 @@ class QueuePublic(OutputModel):
     created_by: str | None = None
     created_at: datetime
     updated_at: datetime
+    archived_at: datetime | None = None
     progress: Progress
     per_rater: list[RaterProgress] = []
 

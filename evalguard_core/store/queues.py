@@ -11,7 +11,7 @@ from evalguard_core.store import Scope
 _QUEUE_COLUMNS = (
     "CAST(queue_id AS VARCHAR) AS queue_id, name, target_type, label_options, score_min, "
     "score_max, instructions, annotations_per_item, lease_seconds, created_by, created_at, "
-    "updated_at, coalesce(allow_unclaimed, false) AS allow_unclaimed"
+    "updated_at, archived_at, coalesce(allow_unclaimed, false) AS allow_unclaimed"
 )
 
 

@@ -47,7 +47,7 @@ def build_org(store: Store, org_name: str | None, tmp: Path, marker: str) -> dic
     admin = auth.create_key(store, name=f"{org['name']}_admin", role="admin", org=org["name"])
     rater = auth.create_key(store, name=f"{org['name']}_rater", role="annotator", org=org["name"])
     claimed = claims.claim_next(scope, queue["queue_id"], rater["name"])["item"]
-    annotations.create_annotation(
+    labelled = annotations.create_annotation(
         scope,
         annotator=rater["name"],
         target_id=claimed["target_id"],
@@ -73,6 +73,8 @@ def build_org(store: Store, org_name: str | None, tmp: Path, marker: str) -> dic
         "admin_key": admin["key"],
         "rater_key": rater["key"],
         "key_id": admin["key_id"],
+        "annotation_id": labelled["annotation_id"],
+        "rater_name": rater["name"],
     }
 
 
@@ -113,6 +115,8 @@ PATH_PARAMS: dict[str, Callable[[dict], Any]] = {
     "job_id": lambda b: b["job_id"],
     "task_id": lambda b: b["task_id"],
     "kind": lambda b: "annotations",
+    "annotation_id": lambda b: b["annotation_id"],
+    "annotator": lambda b: b["rater_name"],
 }
 
 # Query strings for routes whose queries reference data, pointing at org B's ids.
@@ -124,6 +128,7 @@ QUERIES: dict[tuple[str, str], Callable[[dict], dict]] = {
         "queue_id": b["queue_id"],
         "sample_count": 2,
     },
+    ("GET", "/v1/annotations/history"): lambda b: {"queue_id": b["queue_id"]},
 }
 
 # Bodies for write routes, referencing org B's ids; with the statuses that keep B hidden.
@@ -162,6 +167,24 @@ BODIES: dict[tuple[str, str], tuple[Callable[[dict], dict], set[int]]] = {
         lambda b: {"itemId": b["task_item_id"], "label": "fail"},
         {404},
     ),
+    # Lifecycle (issue 21): A's admin can neither change nor learn of B's labels, queues, runs.
+    ("PATCH", "/v1/annotations/labels/{annotation_id}"): (lambda b: {"label": "fail"}, {404}),
+    ("POST", "/v1/annotations/labels/{annotation_id}/retract"): (
+        lambda b: {"reason": "stolen"},
+        {404},
+    ),
+    ("POST", "/v1/annotations/queue/undo"): (lambda b: {"queue_id": b["queue_id"]}, {404}),
+    ("POST", "/v1/annotations/queues/{queue_id}/archive"): (lambda b: {}, {404}),
+    ("POST", "/v1/annotations/queues/{queue_id}/restore"): (lambda b: {}, {404}),
+    ("DELETE", "/v1/annotations/queues/{queue_id}"): (lambda b: {}, {404}),
+    ("POST", "/v1/annotations/queues/{queue_id}/items/remove"): (
+        lambda b: {"item_ids": [b["item_id"]], "include_labelled": True},
+        {404},
+    ),
+    ("DELETE", "/v1/runs/{run_id}"): (lambda b: {}, {404}),
+    ("POST", "/v1/raters/{annotator}/pseudonymise"): (lambda b: {}, {404}),
+    # Only ever the caller's own organization, and only with its name as confirmation.
+    ("DELETE", "/v1/organization/data"): (lambda b: {}, {400}),
     # uploads are multipart: a JSON body is refused; another org's run is unknown (404)
     ("POST", "/v1/runs"): (lambda b: {"name": "mine"}, {400}),
     ("POST", "/v1/runs/{run_id}/labels"): (lambda b: {}, {404}),

@@ -4,6 +4,7 @@ from evalguard_core.api.routes import alignment, exports, runs
 from evalguard_core.api.routes import annotations as annotations_routes
 from evalguard_core.api.routes import bootstrap as bootstrap_routes
 from evalguard_core.api.routes import jobs as jobs_routes
+from evalguard_core.api.routes import lifecycle as lifecycle_routes
 from evalguard_core.api.routes import queues as queues_routes
 from evalguard_core.api.routes import tasks as tasks_routes
 
@@ -16,4 +17,5 @@ ROUTERS = [
     bootstrap_routes.router,
     jobs_routes.router,
     tasks_routes.router,
+    lifecycle_routes.router,
 ]

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/exports", tags=["exports"], responses=ERROR_RESPO
     },
 )
 def download(
-    kind: Literal["annotations", "queue_items", "paired"],
+    kind: Literal["annotations", "queue_items", "paired", "label_history"],
     scope: ScopeDep,
     actor: Viewer,
     format: Annotated[Literal["csv", "jsonl", "parquet"], Query()] = "csv",

@@ -45,9 +45,13 @@ def create_queue(body: QueueCreate, scope: ScopeDep, actor: Admin) -> dict:
 
 
 @router.get("/queues", response_model=QueueList, summary="List queues with progress")
-def list_queues(scope: ScopeDep, _: Viewer) -> dict:
+def list_queues(
+    scope: ScopeDep,
+    _: Viewer,
+    include_archived: Annotated[bool, Query(description="also list archived queues")] = False,
+) -> dict:
     """Queues of the caller's organization with progress and per-rater counts."""
-    return {"queues": queues.list_queues(scope)}
+    return {"queues": queues.list_queues(scope, include_archived=include_archived)}
 
 
 @router.post(
