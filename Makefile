@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint bench install demo clean e2e-browser postgres-server
+.PHONY: run test lint bench validate install demo clean e2e-browser postgres-server
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: $(STAMP)
 
 bench: $(STAMP) postgres-server
 	$(BIN)/python bench/run_all.py
+
+# Interval coverage by seeded simulation (slow: ~1 h on 2 cores); prints the README's table.
+validate: $(STAMP)
+	$(BIN)/python bench/coverage.py --reps 400 --n-boot 1000
 
 demo: $(STAMP)
 	$(BIN)/evalguard demo

@@ -10,13 +10,15 @@ from evalguard_core.errors import EvalGuardError
 from evalguard_core.store import Scope
 
 MAX_VERDICT_RUNS = 3
-VERDICT_METRIC = "cohen_kappa"
-VERDICT_BAR = 0.6
 
 
 def _latest_verdicts(scope: Scope, run_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A quick judge-vs-human verdict for the newest runs that have human labels."""
-    verdicts = []
+    """The judge's verdict for the newest runs that have human labels.
+
+    The same report configuration and verdict as the Alignment page (reports.verdict), so the
+    two pages never show different numbers for the same data.
+    """
+    verdicts: list[dict[str, Any]] = []
     for run in run_list:
         if len(verdicts) >= MAX_VERDICT_RUNS:
             break
@@ -24,20 +26,23 @@ def _latest_verdicts(scope: Scope, run_list: list[dict[str, Any]]) -> list[dict[
         if not judges:
             continue
         try:
-            report = reports.build_report(scope, run_id=run["run_id"], judge=judges[0], n_boot=200)
+            report = reports.build_report(scope, run_id=run["run_id"], judge=judges[0])
         except EvalGuardError:
             continue  # no human labels yet for this run
-        passed, _ = reports.gate_report(report, [f"{VERDICT_METRIC}={VERDICT_BAR}"])
+        v = reports.verdict(report)
         verdicts.append(
             {
                 "run_id": run["run_id"],
                 "run": run["name"],
                 "judge": judges[0],
                 "n": report["n"],
-                "metric": VERDICT_METRIC,
-                "bar": VERDICT_BAR,
-                **(report["metrics"].get(VERDICT_METRIC) or {}),
-                "passed": passed,
+                "metric": v["metric"],
+                "bar": v["bar"],
+                **(v["entry"] or {}),
+                "passed": v["passed"],
+                "reasons": v["reasons"],
+                "headline": v["headline"],
+                "ceiling": v["ceiling"],
             }
         )
     return verdicts

@@ -11,6 +11,14 @@ from evalguard_core.store import Scope
 from evalguard_core.store import alignment as sql
 
 REFERENCES = ("consensus", "each")
+# One report configuration for every face (Alignment page, Home, API, CLI): the same data gives
+# the same numbers everywhere.
+DEFAULT_N_BOOT = 1000
+DEFAULT_SEED = 0
+# The verdict is fixed by configuration, not picked on a page: choosing the best of several
+# metrics after seeing them passes a judge at the bar far more often than the 2.5% promised.
+VERDICT_METRICS = {"label": "cohen_kappa", "score": "pearson"}
+VERDICT_BAR = 0.6
 
 
 def _engine() -> Any:
@@ -36,8 +44,8 @@ def build_report(
     task_id: str | None = None,
     reference: str = "consensus",
     label_order: list[str] | None = None,
-    n_boot: int = 1000,
-    seed: int = 0,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = DEFAULT_SEED,
 ) -> dict[str, Any]:
     """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task)."""
     run = require_run(scope, run_id)
@@ -73,6 +81,7 @@ def build_report(
             judge_name=judge,
             reference=reference,
             label_order=label_order,
+            kind=_label_kind(run, human, judge_df),
             design=design,
             n_boot=n_boot,
             seed=seed,
@@ -85,15 +94,84 @@ def build_report(
     return report
 
 
+def _label_kind(run: dict[str, Any], human: Any, judge: Any) -> str:
+    """'pairwise' for a pairwise run labelled A / B / tie, else 'auto'.
+
+    Pairwise comes from the run's kind, never from the label values alone (an a/b multiple-choice
+    question on a single run stays nominal); a pairwise run coded otherwise (PandaLM's 0/1/2) is
+    compared on its own scale.
+    """
+    if run.get("kind") != "pairwise":
+        return "auto"
+    from evalguard_core.alignment import normalise_label
+
+    seen = {
+        normalise_label(v) for frame in (human, judge) for v in frame["label"].dropna().unique()
+    }
+    return "pairwise" if seen - {None} <= {"a", "b", "tie"} else "auto"
+
+
 def gate_report(
-    report: dict[str, Any], specs: list[str], *, on: str = "ci_low"
-) -> tuple[bool, list[str]]:
-    """Apply `METRIC=VALUE` thresholds; a bad spec is a ValidationError."""
+    report: dict[str, Any], specs: list[str], *, on: str = "ci_low", allow_small: bool = False
+) -> dict[str, Any]:
+    """Apply `METRIC=VALUE` thresholds and attach the `gate` block (API and CLI alike).
+
+    A bad spec is a ValidationError; below the minimum n the gate does not pass unless
+    `allow_small`.
+    """
     try:
-        thresholds = _engine().parse_thresholds(specs)
+        block = _engine().gate_block(
+            report, specs, on="point" if on == "point" else "ci_low", allow_small=allow_small
+        )
     except ValueError as exc:
         raise ValidationError(str(exc), details={"field": "fail_under"}) from None
-    return _engine().gate(report, thresholds, on="point" if on == "point" else "ci_low")
+    report["gate"] = block
+    return block
+
+
+def verdict_metric(report: dict[str, Any]) -> str:
+    """The configured verdict metric for this report's kind of data."""
+    return VERDICT_METRICS["score" if report.get("label_type") == "interval" else "label"]
+
+
+def verdict(report: dict[str, Any], *, bar: float = VERDICT_BAR) -> dict[str, Any]:
+    """The judge's verdict as every page shows it: the gate on the configured metric, and the
+    judge-vs-each-human figure beside human-vs-human on the same items (like for like).
+
+    A consensus is less noisy than one human, so judge-vs-consensus is never set against the
+    human ceiling.
+    """
+    from evalguard_core.alignment import format_ci
+
+    metric = verdict_metric(report)
+    entry = (report.get("metrics") or {}).get(metric) or {}
+    passed, reasons = _engine().gate(report, {metric: bar})
+    ceiling = (report.get("inter_rater") or {}).get("human_ceiling") or {}
+    like = "cohen_kappa" if metric != "pearson" else "pearson"
+    judge_each = (ceiling.get("judge_human") or {}).get(like)
+    human_human = (ceiling.get("human_human") or {}).get(like)
+    ref = report.get("reference")
+    lines = {
+        "headline": f"judge vs {ref} {metric} {format_ci(entry, 2)} (n = {report.get('n')})",
+        "ceiling": (
+            f"on the {ceiling['n_items']} items with two or more human labels: judge vs each "
+            f"human {like} {format_ci(judge_each, 2)}, human vs human {like} "
+            f"{format_ci(human_human, 2)}"
+            if ceiling
+            else "no human ceiling: fewer than two humans labelled the same items"
+        ),
+    }
+    return {
+        "metric": metric,
+        "bar": bar,
+        "passed": passed,
+        "reasons": reasons,
+        "entry": entry,
+        "judge_vs_each_human": judge_each,
+        "human_vs_human": human_human,
+        "ceiling_items": ceiling.get("n_items"),
+        **lines,
+    }
 
 
 def disagreements(
@@ -105,9 +183,25 @@ def disagreements(
     task_id: str | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """Human labels that differ from the judge, to read one by one."""
+    """Human labels that differ from the judge, to read one by one.
+
+    Compared through the report's label rule (case, whitespace, number and boolean spellings),
+    so "1.0" vs "1" is not listed as a disagreement the report counts as agreement.
+    """
+    from evalguard_core.alignment import normalise_label
+
     require_run(scope, run_id)
-    return sql.disagreements(scope, run_id, judge, queue_id=queue_id, task_id=task_id, limit=limit)
+    rows = sql.disagreements(scope, run_id, judge, queue_id=queue_id, task_id=task_id, limit=limit)
+    return [
+        r for r in rows if normalise_label(r["human_label"]) != normalise_label(r["judge_label"])
+    ]
+
+
+def format_ci(entry: dict[str, Any] | None, digits: int = 3) -> str:
+    """'0.712 [0.681, 0.741]' (or 'n/a'): the one formatter for a metric with its interval."""
+    from evalguard_core.alignment import format_ci as fmt
+
+    return fmt(entry, digits)
 
 
 def to_markdown(report: dict[str, Any]) -> str:

@@ -45,12 +45,6 @@ reference = c4.selectbox(
     ["consensus", "each"],
     help="consensus = majority of raters; each = every human vote",
 )
-metric = st.sidebar.selectbox(
-    "Verdict metric",
-    ["cohen_kappa", "accuracy", "f1_macro", "krippendorff_alpha_nominal", "gwet_ac1"],
-)
-bar = st.sidebar.slider("Bar (95% CI lower bound must clear it)", 0.0, 1.0, 0.6, 0.05)
-
 try:
     with st.spinner("Computing the report (1,000 bootstrap resamples)…"):
         report = reports.build_report(
@@ -61,27 +55,15 @@ except EvalGuardError as exc:
     st.stop()
 
 m = report["metrics"]
-ceiling = (report["inter_rater"] or {}).get("human_ceiling") or {}
-chosen = m.get(metric)
-
-
-def fmt(entry: dict | None) -> str:
-    """'0.62 [0.55, 0.68]'."""
-    if not entry or entry.get("value") is None:
-        return "n/a"
-    return f"{entry['value']:.2f} [{entry['ci_low']:.2f}, {entry['ci_high']:.2f}]"
-
-
-hh = (ceiling.get("human_human") or {}).get("cohen_kappa")
+# The verdict metric and bar are configuration (reports.VERDICT_*), the same as Home and CI.
+v = reports.verdict(report)
 with st.container(border=True):
-    st.subheader(f"Judge agrees with humans: {metric} {fmt(chosen)}")
-    st.write(f"Human ceiling κ {fmt(hh)} · n = {report['n']} items · reference: {reference}")
-    # The same gate as `evalguard align --fail-under`, so UI and CI never disagree.
-    passed, reasons = reports.gate_report(report, [f"{metric}={bar}"])
-    if passed:
-        st.success(f"PASS: the 95% CI lower bound of {metric} clears the bar {bar:.2f}.")
+    st.subheader(f"Judge agrees with humans: {v['headline']}")
+    st.write(f"Like for like — {v['ceiling']}")
+    if v["passed"]:
+        st.success(f"PASS: the 95% CI lower bound of {v['metric']} clears the bar {v['bar']:.2f}.")
     else:
-        st.error(f"FAIL: {'; '.join(reasons)}. Do not let this judge gate CI yet.")
+        st.error(f"FAIL: {'; '.join(v['reasons'])}. Do not let this judge gate CI yet.")
 for warning in report.get("warnings", []):
     st.caption(f"⚠ {warning}")
 
@@ -143,10 +125,9 @@ if report.get("per_stratum"):
     st.bar_chart(strata, x="stratum", y="accuracy", height=220)
     weighted = (report.get("weighted") or {}).get("metrics", {})
     if weighted.get("accuracy"):
-        st.write(
-            f"Design-weighted accuracy for the whole run: {fmt(weighted['accuracy'])} "
-            f"(unweighted sample: {fmt(m.get('accuracy'))})"
-        )
+        whole = reports.format_ci(weighted["accuracy"], 2)
+        sample = reports.format_ci(m.get("accuracy"), 2)
+        st.write(f"Design-weighted accuracy for the whole run: {whole} (sample: {sample})")
 
 st.subheader("Disagreements")
 rows = reports.disagreements(scope, run_id=run_id, judge=judge, queue_id=queue_id, limit=200)

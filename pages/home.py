@@ -52,19 +52,12 @@ if data["next_steps"]:
 if data["verdicts"]:
     st.subheader("Latest judge verdicts")
     for v in data["verdicts"]:
-        value = v.get("value")
-        text = (
-            f"**{v['run']}** · judge `{v['judge']}` · {v['metric']} "
-            + (
-                f"{value:.2f} [{v['ci_low']:.2f}, {v['ci_high']:.2f}]"
-                if value is not None
-                else "n/a"
-            )
-            + f" on {v['n']} items"
-        )
-        (st.success if v["passed"] else st.warning)(
-            text + (" · clears" if v["passed"] else " · below") + f" the bar {v['bar']}"
-        )
+        text = f"**{v['run']}** · judge `{v['judge']}` · {v['headline']}"
+        if v["passed"]:
+            st.success(f"{text} · clears the bar {v['bar']}")
+        else:
+            st.warning(f"{text} · does not pass: {'; '.join(v['reasons'])}")
+        st.caption(v["ceiling"])
 
 if data["queues"]:
     st.subheader("Queues")

@@ -136,3 +136,26 @@ def test_every_command_is_documented_in_the_readme() -> None:
         elif f"evalguard {name}" not in readme:
             missing.append(name)
     assert not missing, f"commands missing from README: {missing}"
+
+
+def test_align_gate_refuses_a_small_sample_unless_allowed(tmp_path: Path, db: Path) -> None:
+    run_csv = tmp_path / "run.csv"
+    run_csv.write_text(SAMPLE_CSV)
+    run_id = evalguard("import", str(run_csv), db=db).stdout.strip()
+    labels = tmp_path / "labels.csv"
+    labels.write_text(
+        "case_id,annotator,label\nc1,ann,PASS\nc2,ann,Fail\nc3,ann,pass\nc4,ann,fail\n"
+    )
+    assert evalguard("labels", "import", str(labels), "--run", run_id, db=db).returncode == 0
+    gate = ["align", "--run", run_id, "--judge", "llm_judge", "--n-boot", "100"]
+    refused = evalguard(*gate, "--fail-under", "accuracy=0.5", "--on", "point", db=db)
+    assert refused.returncode == 1
+    assert "label 26 more" in refused.stderr and "Traceback" not in refused.stderr
+    allowed = evalguard(
+        *gate, "--fail-under", "accuracy=0.5", "--on", "point", "--allow-small", "--json", db=db
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    report = json.loads(allowed.stdout)
+    # "PASS" / "Fail" are the judge's "pass" / "fail": 3 of 4 agree (c4: judge pass, human fail).
+    assert report["metrics"]["accuracy"]["value"] == 0.75
+    assert report["gate"]["passed"] is True and report["gate"]["allow_small"] is True

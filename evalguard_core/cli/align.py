@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evalguard_core import reports
+from evalguard_core.alignment import GATE_MIN_N, format_ci
 from evalguard_core.cli.common import add_common, open_scope
 
 
@@ -39,21 +40,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="ci_low",
         help="what --fail-under compares (default: the CI lower bound)",
     )
-    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--allow-small",
+        action="store_true",
+        help=f"gate even with fewer than {GATE_MIN_N} compared items (refused by default)",
+    )
+    p.add_argument(
+        "--n-boot",
+        type=int,
+        default=reports.DEFAULT_N_BOOT,
+        help=f"bootstrap resamples (default {reports.DEFAULT_N_BOOT})",
+    )
+    p.add_argument("--seed", type=int, default=reports.DEFAULT_SEED)
     p.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
     p.add_argument("--html", metavar="FILE", help="also write the report as HTML")
     add_common(p)
     p.set_defaults(handler=cmd_align)
-
-
-def _fmt(entry: dict[str, Any] | None) -> str:
-    """'0.712 [0.681, 0.741]'."""
-    if not entry or entry.get("value") is None:
-        return "n/a"
-    lo, hi = entry.get("ci_low"), entry.get("ci_high")
-    ci = f" [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else ""
-    return f"{entry['value']:.3f}{ci}"
 
 
 def text_report(report: dict[str, Any]) -> str:
@@ -64,26 +66,29 @@ def text_report(report: dict[str, Any]) -> str:
     ]
     width = max((len(k) for k in report["metrics"]), default=10)
     for name, entry in report["metrics"].items():
-        lines.append(f"  {name.ljust(width)}  {_fmt(entry)}")
+        lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
     inter = report.get("inter_rater") or {}
     ceiling = inter.get("human_ceiling")
     if ceiling:
+        lines.append(
+            f"like for like, on the {ceiling['n_items']} items with two or more human labels:"
+        )
         for side, title in (
-            ("human_human", "human ceiling (human vs human)"),
-            ("judge_human", "judge vs each human          "),
+            ("judge_human", "judge vs each human (mean)   "),
+            ("human_human", "human vs human (mean of pairs)"),
         ):
             part = ceiling.get(side) or {}
             lines.append(
-                f"{title}: accuracy {_fmt(part.get('accuracy'))}, "
-                f"kappa {_fmt(part.get('cohen_kappa'))}"
+                f"  {title}: "
+                + ", ".join(f"{name} {format_ci(entry)}" for name, entry in part.items())
             )
     if inter.get("fleiss_kappa"):
-        lines.append(f"  fleiss_kappa (humans)  {_fmt(inter['fleiss_kappa'])}")
+        lines.append(f"  fleiss_kappa (humans)  {format_ci(inter['fleiss_kappa'])}")
     weighted = report.get("weighted") or {}
     if weighted.get("metrics"):
         lines.append("design-weighted (whole run):")
         for name, entry in weighted["metrics"].items():
-            lines.append(f"  {name.ljust(width)}  {_fmt(entry)}")
+            lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
     for warning in report.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
@@ -105,13 +110,10 @@ def cmd_align(args: argparse.Namespace) -> int:
     )
     passed, reasons = True, []
     if args.fail_under:
-        passed, reasons = reports.gate_report(report, args.fail_under, on=args.on)
-        report["gate"] = {
-            "passed": passed,
-            "reasons": reasons,
-            "on": args.on,
-            "thresholds": args.fail_under,
-        }
+        block = reports.gate_report(
+            report, args.fail_under, on=args.on, allow_small=args.allow_small
+        )
+        passed, reasons = block["passed"], block["reasons"]
     if args.markdown:
         Path(args.markdown).write_text(reports.to_markdown(report), encoding="utf-8")
     if args.html:

@@ -13,6 +13,7 @@ class MetricValue(OutputModel):
     value: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    method: str | None = None  # wilson, bca, bootstrap (percentile fallback) or jackknife
 
 
 class AlignmentReport(OutputModel):

@@ -20,23 +20,27 @@ from sklearn.metrics import (
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 from evalguard_core.alignment import (
+    alignment_report,
+    gate,
+    parse_thresholds,
+    report_to_markdown,
+)
+from evalguard_core.alignment.kernels import (
     _cat_kernel,
     _cat_spec,
     _cells,
     _fleiss_from_sums,
     _gwet_ac1,
     _interval_kernel,
-    _kripp_categorical_point,
     _kripp_from_coincidence,
     _kripp_interval_from_sums,
+)
+from evalguard_core.alignment.points import (
+    _kripp_categorical_point,
     _kripp_interval_point,
     _kripp_interval_unit_sums,
-    _Resampler,
-    alignment_report,
-    gate,
-    parse_thresholds,
-    report_to_markdown,
 )
+from evalguard_core.alignment.resample import _Resampler
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -331,7 +335,7 @@ def test_report_shape_is_json_and_deterministic() -> None:
         assert set(entry) == {"value", "ci_low", "ci_high", "method"}, name
         assert entry["ci_low"] <= entry["value"] + 1e-12 <= entry["ci_high"] + 2e-12, name
     assert a["metrics"]["accuracy"]["method"] == "wilson"
-    assert a["metrics"]["cohen_kappa"]["method"] == "bootstrap"
+    assert a["metrics"]["cohen_kappa"]["method"] == "bca"
     assert a["weighted"] == {} and a["per_stratum"] == []
     # Nominal: ordinal- and interval-only metrics are absent.
     for absent in (
@@ -363,7 +367,7 @@ def test_label_type_detection() -> None:
     declared = kind_of(["low", "high", "mid"], label_order=["low", "mid", "high"])
     assert declared["label_type"] == "ordinal"
     assert declared["confusion"]["labels"] == ["low", "mid", "high"]
-    pairwise = kind_of(["a", "B", "TIE", "Tie"])
+    pairwise = kind_of(["a", "B", "TIE", "Tie"], kind="pairwise")
     assert pairwise["label_type"] == "pairwise"
     assert pairwise["confusion"]["labels"] == ["A", "B", "tie"]
     with pytest.raises(ValueError, match="not in label_order"):
@@ -456,7 +460,7 @@ def test_reference_rater_and_each() -> None:
     assert sum(map(sum, each["confusion"]["matrix"])) == 8  # judge x each vote
     # Correct votes: item0 2/2, item1 1/2, item2 0/1, item3 2/2, item4 1/1 -> 6/8.
     assert each["metrics"]["accuracy"]["value"] == 0.75
-    assert each["metrics"]["accuracy"]["method"] == "bootstrap"  # clustered by item
+    assert each["metrics"]["accuracy"]["method"] == "bca"  # clustered by item
     with pytest.raises(ValueError, match="no rater 'zed'"):
         alignment_report(long_human(votes), judge_frame(judge), judge_name="j", reference="zed")
 
@@ -464,7 +468,9 @@ def test_reference_rater_and_each() -> None:
 def test_pairwise_agreement_with_and_without_ties() -> None:
     ref = ["A", "A", "B", "tie", "B", "A"]
     pred = ["A", "tie", "B", "tie", "A", "A"]
-    rep = alignment_report(long_human({"r": ref}), judge_frame(pred), judge_name="j", n_boot=50)
+    rep = alignment_report(
+        long_human({"r": ref}), judge_frame(pred), judge_name="j", n_boot=50, kind="pairwise"
+    )
     m = rep["metrics"]
     assert rep["label_type"] == "pairwise"
     # With ties: items 0, 2, 3, 5 agree -> 4/6.
@@ -620,6 +626,7 @@ def test_ci_coverage_by_simulation() -> None:
 
 def _report(metrics: dict[str, tuple[float | None, float | None, float | None]]) -> dict:
     return {
+        "n": 100,
         "metrics": {
             k: {"value": v, "ci_low": lo, "ci_high": hi, "method": "bootstrap"}
             for k, (v, lo, hi) in metrics.items()

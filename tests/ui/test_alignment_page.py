@@ -16,7 +16,15 @@ def test_shows_verdict_with_ci_and_human_ceiling(ui_store, tmp_path) -> None:
     expected = reports.build_report(ui_store.scope(), run_id=info["run_id"], judge="llm_judge")
     kappa = expected["metrics"]["cohen_kappa"]
     assert f"{kappa['value']:.2f} [{kappa['ci_low']:.2f}, {kappa['ci_high']:.2f}]" in headline
-    assert any("Human ceiling" in md.value for md in at.markdown)
+    assert headline.startswith("Judge agrees with humans: judge vs consensus cohen_kappa")
+    # Defect 2: like for like -- judge vs each human beside human vs human, on the same items.
+    ceiling = expected["inter_rater"]["human_ceiling"]
+    like = next(md.value for md in at.markdown if "Like for like" in md.value)
+    judge_each = reports.format_ci(ceiling["judge_human"]["cohen_kappa"], 2)
+    human_human = reports.format_ci(ceiling["human_human"]["cohen_kappa"], 2)
+    assert f"judge vs each human cohen_kappa {judge_each}" in like
+    assert f"human vs human cohen_kappa {human_human}" in like
+    assert f"on the {ceiling['n_items']} items" in like
     verdicts = [e.value for e in at.error] + [s.value for s in at.success]
     assert any(v.startswith(("PASS", "FAIL")) for v in verdicts)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from evalguard_core import auth, demo, queues
+from evalguard_core import auth, demo, queues, reports
 from tests.ui.conftest import page_path
 
 
@@ -15,13 +15,16 @@ def test_empty_store_says_import_first(ui_store) -> None:
 
 
 def test_overview_with_demo_shows_counts_and_a_verdict(ui_store, tmp_path) -> None:
-    demo.seed_demo(ui_store.scope(), tmp_path / "demo")
+    info = demo.seed_demo(ui_store.scope(), tmp_path / "demo")
     at = AppTest.from_file(page_path("home.py"), default_timeout=60).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Runs"] == "1" and metrics["Cases"] == "2,000"
     verdicts = [e.value for e in at.success] + [w.value for w in at.warning]
-    assert any("judge `llm_judge` · cohen_kappa" in v for v in verdicts)
+    assert any("judge `llm_judge` · judge vs consensus cohen_kappa" in v for v in verdicts)
+    # Defect 10: Home shows the Alignment page's numbers (one report configuration).
+    same = reports.build_report(ui_store.scope(), run_id=info["run_id"], judge="llm_judge")
+    assert any(reports.format_ci(same["metrics"]["cohen_kappa"], 2) in v for v in verdicts)
     assert any("synthetic demo" in i.value for i in at.info)
 
 

@@ -29,10 +29,13 @@ def alignment_report(
         str, Query(description="consensus, each, or a rater's name")
     ] = "consensus",
     label_order: Annotated[str | None, Query(description="a,b,c declares ordinal labels")] = None,
-    n_boot: Annotated[int, Query(ge=0, le=5000)] = 1000,
-    seed: int = 0,
+    n_boot: Annotated[int, Query(ge=0, le=5000)] = reports.DEFAULT_N_BOOT,
+    seed: int = reports.DEFAULT_SEED,
     fail_under: Annotated[list[str] | None, Query(description="METRIC=VALUE gates")] = None,
     on: Annotated[str, Query(pattern="^(ci_low|point)$")] = "ci_low",
+    allow_small: Annotated[
+        bool, Query(description="gate even with fewer than 30 compared items")
+    ] = False,
 ) -> dict[str, Any]:
     """Agreement between a judge scorer and the human labels, every metric with a 95% CI."""
     order = [s.strip() for s in label_order.split(",")] if label_order else None
@@ -48,6 +51,5 @@ def alignment_report(
         seed=seed,
     )
     if fail_under:
-        passed, reasons = reports.gate_report(report, fail_under, on=on)
-        report["gate"] = {"passed": passed, "reasons": reasons, "on": on, "thresholds": fail_under}
+        reports.gate_report(report, fail_under, on=on, allow_small=allow_small)
     return report
