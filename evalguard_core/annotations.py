@@ -7,6 +7,7 @@ the UI's signed-in actor), never a field of the request body (docs/adr/0004-mass
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 # `from evalguard_core.store import annotations` would find the package's __future__ feature.
@@ -227,8 +228,12 @@ def _in_queue(
     score: float | None,
     comment: str | None,
     shown_order: str | None = None,
+    after_write: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """A label on a queue item: completes the rater's lease and counts towards done."""
+    """A label on a queue item: completes the rater's lease and counts towards done.
+
+    `after_write(annotation_id)` runs inside the label's transaction (rubric answers).
+    """
     qid = queue["queue_id"]
     per_item = queue["annotations_per_item"]
     trace_id = parse_trace_id(raw)
@@ -260,7 +265,10 @@ def _in_queue(
         if existing is not None:
             existing["queue_id"] = qid
             with scope.db.atomic():
-                return _relabel(scope, existing, row)
+                result = _relabel(scope, existing, row)
+                if after_write is not None:
+                    after_write(str(existing["annotation_id"]))
+                return result
         lease = _lease_outcome(scope, qid, state, annotator, per_item)
         done = state["done_count"] + 1
         # A label is never refused for lease reasons: a late label still counts (ADR 0003).
@@ -273,6 +281,8 @@ def _in_queue(
                     annotation_id = sql.insert_annotation(
                         scope, {**row, "queue_id": qid, "item_id": state["item_id"]}
                     )
+                    if after_write is not None:
+                        after_write(annotation_id)
                     if state["my_claim_id"]:
                         claims_sql.end_claim(
                             scope,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalguard_core import rubrics
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.queues import require_queue
 from evalguard_core.runs import require_run
@@ -46,8 +47,14 @@ def build_report(
     label_order: list[str] | None = None,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
+    question: str | None = None,
+    rubric_version: int | str | None = None,
 ) -> dict[str, Any]:
-    """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task)."""
+    """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task).
+
+    With `question`, the humans are the answers to that rubric question, read under one rubric
+    version (`rubric_version`; required when answers span several, "all" pools them).
+    """
     run = require_run(scope, run_id)
     if queue_id:
         require_queue(scope, queue_id)
@@ -58,7 +65,18 @@ def build_report(
             f"run {run['run_id']} has no scorer {judge!r}",
             details={"field": "judge", "scorers": sql.scorer_names(scope, run["run_id"])},
         )
-    human = sql.human_labels(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
+    version: int | None = None
+    if question is None:
+        human = sql.human_labels(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
+    else:
+        human, version = rubrics.question_labels(
+            scope,
+            run["run_id"],
+            question,
+            queue_id=queue_id,
+            task_id=task_id,
+            rubric_version=rubric_version,
+        )
     if human.empty:
         raise ValidationError(
             "no human labels for this selection yet: label some items first",
@@ -70,7 +88,13 @@ def build_report(
             f"reference must be consensus, each or a rater ({', '.join(sorted(raters))})",
             details={"field": "reference"},
         )
-    judge_df = sql.judge_labels(scope, run["run_id"], judge, queue_id=queue_id, task_id=task_id)
+    if question is None:
+        judge_df = sql.judge_labels(
+            scope, run["run_id"], judge, queue_id=queue_id, task_id=task_id
+        )
+    else:
+        items = sorted({int(i) for i in human["item"]})
+        judge_df = rubrics.judge_for_items(scope, run["run_id"], judge, items)
     design = sql.design(scope, queue_id) if queue_id else None
     if design is not None and design.empty:
         design = None
@@ -91,6 +115,9 @@ def build_report(
     report["run_id"] = run["run_id"]
     report["queue_id"] = queue_id
     report["task_id"] = task_id
+    if question is not None:
+        report["question"] = question
+        report["rubric_version"] = version
     return report
 
 

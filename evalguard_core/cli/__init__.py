@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "tasks",
     "queues",
     "store",
+    "rubrics",
 )
 
 

@@ -5,6 +5,7 @@ from evalguard_core.api.routes import annotations as annotations_routes
 from evalguard_core.api.routes import bootstrap as bootstrap_routes
 from evalguard_core.api.routes import jobs as jobs_routes
 from evalguard_core.api.routes import queues as queues_routes
+from evalguard_core.api.routes import rubrics as rubrics_routes
 from evalguard_core.api.routes import tasks as tasks_routes
 
 ROUTERS = [
@@ -16,4 +17,5 @@ ROUTERS = [
     bootstrap_routes.router,
     jobs_routes.router,
     tasks_routes.router,
+    rubrics_routes.router,
 ]
