@@ -89,9 +89,7 @@ def build_report(
             details={"field": "reference"},
         )
     if question is None:
-        judge_df = sql.judge_labels(
-            scope, run["run_id"], judge, queue_id=queue_id, task_id=task_id
-        )
+        judge_df = sql.judge_labels(scope, run["run_id"], judge, queue_id=queue_id, task_id=task_id)
     else:
         items = sorted({int(i) for i in human["item"]})
         judge_df = rubrics.judge_for_items(scope, run["run_id"], judge, items)

@@ -36,9 +36,7 @@ def _bad(message: str, field: str, **details: Any) -> ValidationError:
 
 def _finite(value: Any) -> bool:
     """True for a real, finite number (booleans are not numbers here)."""
-    return (
-        not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
-    )
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def check_question(raw: dict[str, Any], index: int) -> dict[str, Any]:
@@ -144,7 +142,9 @@ def default_rubric(settings: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**check_question(q, i), "step": q.get("step")} for i, q in enumerate(questions)]
 
 
-def init_queue_rubric(scope: Scope, queue_id: str, settings: dict[str, Any], actor: str | None) -> None:
+def init_queue_rubric(
+    scope: Scope, queue_id: str, settings: dict[str, Any], actor: str | None
+) -> None:
     """Give a new queue version 1 of its rubric (caller holds the transaction)."""
     sql.insert_questions(scope, "queue", queue_id, 1, default_rubric(settings), actor)
 
@@ -163,8 +163,7 @@ def get_rubric(scope: Scope, queue_id: str, version: int | None = None) -> dict[
     chosen = known[-1] if version is None else int(version)
     if chosen not in known:
         raise _bad(
-            f"queue {qid} has no rubric version {chosen} (versions: "
-            f"{', '.join(map(str, known))})",
+            f"queue {qid} has no rubric version {chosen} (versions: {', '.join(map(str, known))})",
             "version",
         )
     return {
@@ -312,7 +311,11 @@ def _headline(
     set lives in rubric_answers.
     """
     label = next(
-        (cleaned[q["name"]][0] for q in questions if q["kind"] == "single_choice" and q["name"] in cleaned),
+        (
+            cleaned[q["name"]][0]
+            for q in questions
+            if q["kind"] == "single_choice" and q["name"] in cleaned
+        ),
         None,
     )
     score = next(
@@ -354,9 +357,7 @@ def answer_item(
     label, score = _headline(rubric["questions"], cleaned)
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > annotations.MAX_COMMENT_CHARS:
-        raise _bad(
-            f"comment is longer than {annotations.MAX_COMMENT_CHARS} characters", "comment"
-        )
+        raise _bad(f"comment is longer than {annotations.MAX_COMMENT_CHARS} characters", "comment")
     if shown_order is not None and (
         queue["target_type"] != "pairwise" or shown_order not in annotations.SHOWN_ORDERS
     ):

@@ -110,7 +110,9 @@ def cmd_align(args: argparse.Namespace) -> int:
     if args.questions:
         return _cmd_align_questions(args)
     if not args.judge:
-        raise ValidationError("give --judge (or --questions Q=JUDGE,...)", details={"field": "judge"})
+        raise ValidationError(
+            "give --judge (or --questions Q=JUDGE,...)", details={"field": "judge"}
+        )
     order = [s.strip() for s in args.label_order.split(",")] if args.label_order else None
     report = reports.build_report(
         open_scope(args),

@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", type=int, help="a rubric version")
     add_common(p)
     p.set_defaults(handler=cmd_show)
-    p = rsub.add_parser("set", help="replace a queue's rubric from a JSON file (new version once labelled)")
+    p = rsub.add_parser(
+        "set", help="replace a queue's rubric from a JSON file (new version once labelled)"
+    )
     p.add_argument("file", help='JSON: {"questions": [{"name", "kind", ...}, ...]} or the list')
     p.add_argument("--queue", required=True, help="queue id")
     add_common(p)
@@ -55,26 +57,38 @@ def cmd_set(args: argparse.Namespace) -> int:
         raise ValidationError(f"{args.file}: {exc}", details={"field": "file"}) from None
     questions = data.get("questions") if isinstance(data, dict) else data
     if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
-        raise ValidationError(f"{args.file}: expected a list of questions", details={"field": "file"})
+        raise ValidationError(
+            f"{args.file}: expected a list of questions", details={"field": "file"}
+        )
     rubric = rubrics.set_rubric(open_scope(args), args.queue, questions, actor="cli")
-    emit(args, rubric, f"queue {rubric['queue_id']}: rubric version {rubric['version']}"
-         + ("" if rubric["changed"] else " (unchanged)"))
+    emit(
+        args,
+        rubric,
+        f"queue {rubric['queue_id']}: rubric version {rubric['version']}"
+        + ("" if rubric["changed"] else " (unchanged)"),
+    )
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the answers as CSV."""
-    rows = rubrics.answers_table(open_scope(args), args.run, queue_id=args.queue, layout=args.layout)
+    rows = rubrics.answers_table(
+        open_scope(args), args.run, queue_id=args.queue, layout=args.layout
+    )
     columns: list[str] = []
     for row in rows:
         columns += [k for k in row if k not in columns]
-    out: Any = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
-    try:
-        writer = csv.DictWriter(out, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
-    finally:
-        if args.out:
-            out.close()
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as handle:
+            _write_csv(handle, columns, rows)
+    else:
+        _write_csv(sys.stdout, columns, rows)
     return 0
+
+
+def _write_csv(out: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """Rows as CSV; multiple-choice answers as JSON lists."""
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})

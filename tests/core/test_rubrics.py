@@ -17,10 +17,21 @@ CRITERIA = ["naturalness", "coherence", "engagingness", "groundedness"]
 
 RUBRIC = [
     {"name": "verdict", "kind": "single_choice", "options": ["pass", "fail"]},
-    {"name": "issues", "kind": "multiple_choice", "options": ["typo", "wrong", "rude"],
-     "required": False},
-    {"name": "coherence", "kind": "rating", "scale_min": 1, "scale_max": 5, "step": 1,
-     "min_label": "incoherent", "max_label": "coherent"},
+    {
+        "name": "issues",
+        "kind": "multiple_choice",
+        "options": ["typo", "wrong", "rude"],
+        "required": False,
+    },
+    {
+        "name": "coherence",
+        "kind": "rating",
+        "scale_min": 1,
+        "scale_max": 5,
+        "step": 1,
+        "min_label": "incoherent",
+        "max_label": "coherent",
+    },
     {"name": "confidence", "kind": "number", "scale_min": 0, "scale_max": 1, "required": False},
     {"name": "why", "kind": "text", "required": False},
 ]
@@ -50,7 +61,7 @@ def test_queue_created_as_today_gets_a_one_question_rubric(scope: Scope) -> None
 
 def test_answers_complete_the_claim_atomically(scope: Scope, rubric_queue: str) -> None:
     """One request stores every answer and completes the rater's lease; item counts as done."""
-    item = claims.claim_next(scope, rubric_queue, "ann")
+    item = claims.claim_next(scope, rubric_queue, "ann")["item"]
     result = rubrics.answer_item(
         scope,
         annotator="ann",
@@ -91,10 +102,13 @@ def test_bad_answers_name_the_question_and_store_nothing(
     scope: Scope, rubric_queue: str, answers: dict, field: str
 ) -> None:
     """Unknown question, missing required, option not allowed, off the scale: 400-style error."""
-    item = claims.claim_next(scope, rubric_queue, "ann")
+    item = claims.claim_next(scope, rubric_queue, "ann")["item"]
     with pytest.raises(ValidationError) as err:
         rubrics.answer_item(
-            scope, annotator="ann", queue_id=rubric_queue, target_id=item["target_id"],
+            scope,
+            annotator="ann",
+            queue_id=rubric_queue,
+            target_id=item["target_id"],
             answers=answers,
         )
     assert err.value.details["field"] == field
@@ -124,45 +138,75 @@ def test_changing_a_rubric_after_labels_makes_a_new_version(
     # Before any label, an edit replaces version 1 in place.
     same = rubrics.set_rubric(scope, rubric_queue, RUBRIC[:3], actor="admin")
     assert same["versions"] == [1]
-    first = claims.claim_next(scope, rubric_queue, "ann")
-    rubrics.answer_item(scope, annotator="ann", queue_id=rubric_queue,
-                        target_id=first["target_id"], answers={"verdict": "pass", "coherence": 5})
+    first = claims.claim_next(scope, rubric_queue, "ann")["item"]
+    rubrics.answer_item(
+        scope,
+        annotator="ann",
+        queue_id=rubric_queue,
+        target_id=first["target_id"],
+        answers={"verdict": "pass", "coherence": 5},
+    )
     changed = [*RUBRIC[:2], {**RUBRIC[2], "scale_max": 7}]
     after = rubrics.set_rubric(scope, rubric_queue, changed, actor="admin")
     assert after["version"] == 2 and after["versions"] == [1, 2] and after["changed"]
     # Re-sending the same rubric is no new version.
     assert rubrics.set_rubric(scope, rubric_queue, changed, actor="admin")["versions"] == [1, 2]
-    second = claims.claim_next(scope, rubric_queue, "ann")
+    second = claims.claim_next(scope, rubric_queue, "ann")["item"]
     with pytest.raises(ValidationError):  # 7 was off the old scale, so the new one is in force
-        rubrics.answer_item(scope, annotator="ann", queue_id=rubric_queue,
-                            target_id=second["target_id"], answers={"verdict": "pass"})
-    out = rubrics.answer_item(scope, annotator="ann", queue_id=rubric_queue,
-                              target_id=second["target_id"],
-                              answers={"verdict": "pass", "coherence": 7})
+        rubrics.answer_item(
+            scope,
+            annotator="ann",
+            queue_id=rubric_queue,
+            target_id=second["target_id"],
+            answers={"verdict": "pass"},
+        )
+    out = rubrics.answer_item(
+        scope,
+        annotator="ann",
+        queue_id=rubric_queue,
+        target_id=second["target_id"],
+        answers={"verdict": "pass", "coherence": 7},
+    )
     assert out["rubric_version"] == 2
     assert rubrics.get_rubric(scope, rubric_queue, 1)["questions"][2]["scale_max"] == 5.0
     wide = rubrics.answers_table(scope, sample_run, queue_id=rubric_queue)
     assert {k for row in wide for k in row} >= {"coherence@v1", "coherence@v2"}
     with pytest.raises(ValidationError) as err:
-        reports.build_report(scope, run_id=sample_run, judge="accuracy", queue_id=rubric_queue,
-                             question="coherence", n_boot=0)
+        reports.build_report(
+            scope,
+            run_id=sample_run,
+            judge="accuracy",
+            queue_id=rubric_queue,
+            question="coherence",
+            n_boot=0,
+        )
     assert err.value.details["field"] == "rubric_version"
     assert "versions 1, 2" in str(err.value)
-    report = reports.build_report(scope, run_id=sample_run, judge="accuracy",
-                                  queue_id=rubric_queue, question="coherence",
-                                  rubric_version=2, n_boot=0)
+    report = reports.build_report(
+        scope,
+        run_id=sample_run,
+        judge="accuracy",
+        queue_id=rubric_queue,
+        question="coherence",
+        rubric_version=2,
+        n_boot=0,
+    )
     assert report["n"] == 1 and report["rubric_version"] == 2
 
 
-def test_seed_annotation_contract_answers_the_label_question(
-    scope: Scope, sample_run: str
-) -> None:
+def test_seed_annotation_contract_answers_the_label_question(scope: Scope, sample_run: str) -> None:
     """`label`/`score` through the one-question path read as answers to `label`/`score`."""
     queue = queues.create_queue(scope, name="plain", score_min=0, score_max=1)
     queues.add_items(scope, queue["queue_id"], [f"{sample_run}:c1"])
-    annotations.create_annotation(scope, annotator="bob", target_id=f"{sample_run}:c1",
-                                  target_type="eval_case", label="pass", score=0.5,
-                                  queue_id=queue["queue_id"])
+    annotations.create_annotation(
+        scope,
+        annotator="bob",
+        target_id=f"{sample_run}:c1",
+        target_type="eval_case",
+        label="pass",
+        score=0.5,
+        queue_id=queue["queue_id"],
+    )
     wide = rubrics.answers_table(scope, sample_run, queue_id=queue["queue_id"])
     assert wide == [{"case_id": "c1", "annotator": "bob", "label": "pass", "score": 0.5}]
 
@@ -191,9 +235,7 @@ def _topical_chat(tmp_path: Path, n: int = 40, seed: int = 7) -> tuple[Path, Pat
     return run_csv, labels_csv
 
 
-def test_four_criterion_run_gets_four_reports_and_a_summary(
-    scope: Scope, tmp_path: Path
-) -> None:
+def test_four_criterion_run_gets_four_reports_and_a_summary(scope: Scope, tmp_path: Path) -> None:
     """Topical-Chat style: one run, four questions, one report per question against its judge."""
     run_csv, labels_csv = _topical_chat(tmp_path)
     run_id = runs.import_run(scope, run_csv, name="topical").run_id
