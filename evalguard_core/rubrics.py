@@ -142,6 +142,15 @@ def default_rubric(settings: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**check_question(q, i), "step": q.get("step")} for i, q in enumerate(questions)]
 
 
+def asks_one_question(questions: list[dict[str, Any]]) -> bool:
+    """True for the rubric of a queue created the one-question way (label, optional score)."""
+    shape = [(q["name"], q["kind"]) for q in questions]
+    return shape in (
+        [("label", "single_choice")],
+        [("label", "single_choice"), ("score", "rating")],
+    )
+
+
 def init_queue_rubric(
     scope: Scope, queue_id: str, settings: dict[str, Any], actor: str | None
 ) -> None:
