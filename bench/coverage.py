@@ -131,6 +131,7 @@ def main() -> None:
     parser.add_argument("--populations", default=",".join(POPULATIONS))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-seconds", type=float, default=MAX_SECONDS)
+    parser.add_argument("--out", help="also write the per-cell results as JSON to this file")
     args = parser.parse_args()
     ns = [int(x) for x in args.ns.split(",")]
     pops = args.populations.split(",")
@@ -190,7 +191,8 @@ def main() -> None:
             }
         )
     )
-    Path(__file__).with_name("coverage_results.json").write_text(json.dumps(table, indent=1))
+    if args.out:
+        Path(args.out).write_text(json.dumps(table, indent=1))
 
 
 if __name__ == "__main__":
