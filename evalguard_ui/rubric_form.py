@@ -130,12 +130,16 @@ def keyboard(token: str) -> None:
       }}
     }}, true);
   }}
+  // Closing the Queue select box hands the focus back to it after this script ran, so keep
+  // placing it on the first question for a moment until it stays there.
   let tries = 0;
   const timer = setInterval(() => {{
     tries += 1;
-    const first = form() && form().querySelector('input, button');
-    if (first) {{ first.focus({{preventScroll: true}}); clearInterval(timer); }}
-    else if (tries > 30) clearInterval(timer);
+    const f = form();
+    const first = f && f.querySelector('input, button');
+    const active = document.activeElement;
+    if (first && !(active && f.contains(active))) first.focus({{preventScroll: true}});
+    if (tries > 30) clearInterval(timer);
   }}, 100);
 }})();
 </script>
