@@ -541,7 +541,20 @@ def align_questions(
                 "inter_rater": _inter_rater_headline(inter),
             }
         )
-    return {"run_id": run_id, "queue_id": queue_id, "reports": out, "summary": summary}
+    return {
+        "run_id": run_id,
+        "queue_id": queue_id,
+        "reports": out,
+        "summary": summary,
+        "pooled": rubric_version == ALL_VERSIONS,
+    }
+
+
+def _version_text(version: int | None, pooled: bool) -> str:
+    """How the summary names the rubric version read: a number, all (pooled) or - (imported)."""
+    if version is not None:
+        return str(version)
+    return "all" if pooled else "-"
 
 
 def _inter_rater_headline(inter: dict[str, Any]) -> dict[str, Any] | None:
@@ -568,7 +581,7 @@ def summary_text(result: dict[str, Any]) -> str:
             (
                 s["question"],
                 s["judge"],
-                "all" if s["rubric_version"] is None else str(s["rubric_version"]),
+                _version_text(s["rubric_version"], result.get("pooled", False)),
                 str(s["n"]),
                 s["metric"],
                 "-" if s["value"] is None else f"{s['value']:.3f}",
