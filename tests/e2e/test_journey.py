@@ -250,7 +250,7 @@ def test_journey_import_bootstrap_label_align_export(
             page.get_by_text(re.compile(r"^(PASS|FAIL):")).first.wait_for(timeout=60_000)
             settle(page, timeout=60_000)
             text = page.locator("body").inner_text()
-            assert f"n = {N_CASES} items" in text
+            assert f"(n = {N_CASES})" in text  # the verdict card: judge vs consensus ... (n = 16)
             assert_no_exception(page)
             screenshot(page, artifacts, "07-alignment", docs)
 
