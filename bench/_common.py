@@ -91,7 +91,9 @@ def emit(result: dict[str, Any]) -> None:
 
 
 @contextmanager
-def server_process(script: Path, db: Path | str, *args: str) -> Iterator[tuple[str, Any]]:
+def server_process(
+    script: Path, db: Path | str, *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, Any]]:
     """Run a server script (server.py or a bench one) in its own process on a free loopback
     port over `db`, demo off and rate limit out of the way; yields (base URL, process)."""
     import httpx
@@ -99,6 +101,7 @@ def server_process(script: Path, db: Path | str, *args: str) -> Iterator[tuple[s
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    extra_env = env
     location = {"EVALGUARD_DB": str(db)}
     if str(db).startswith("postgresql://"):
         location = {"EVALGUARD_DATABASE_URL": str(db)}
@@ -110,6 +113,7 @@ def server_process(script: Path, db: Path | str, *args: str) -> Iterator[tuple[s
         EVALGUARD_DEMO="0",
         EVALGUARD_RATE_LIMIT="100000000/minute",
     )
+    env.update(extra_env or {})
     proc = subprocess.Popen(
         [sys.executable, str(script), *args],
         cwd=ROOT,

@@ -118,27 +118,23 @@ def in_process(store: Any, n_workers: int) -> dict[str, Any]:
                 return None
 
         def annotate(item: dict) -> None:
-            annotations.create_annotation(
-                scope,
-                annotator=rater,
-                target_id=item["target_id"],
-                target_type=item["target_type"],
-                label="pass",
-                queue_id=queue_id,
-            )
+            annotations.label_claimed(scope, queue_id, rater, item, label="pass")
 
         return claim, annotate, lambda: None
 
     return _drive(n_workers, make)
 
 
-def over_http(base_url: str, queue_id: str, keys: list[str]) -> dict[str, Any]:
-    """Claim→annotate through the Python client against a live server, one key per client."""
+def over_http(base_url: str | list[str], queue_id: str, keys: list[str]) -> dict[str, Any]:
+    """Claim→annotate through the Python client against a live server, one key per client
+    (several base URLs: client i talks to replica i mod n, as a load balancer would spread them)."""
     from evalguard_core.client import EvalGuard
     from evalguard_core.errors import ConflictError
 
+    bases = [base_url] if isinstance(base_url, str) else base_url
+
     def make(idx: int) -> Any:
-        eg = EvalGuard(api_key=keys[idx], base_url=base_url)
+        eg = EvalGuard(api_key=keys[idx], base_url=bases[idx % len(bases)])
 
         def claim() -> dict | None:
             try:

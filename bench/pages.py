@@ -28,7 +28,7 @@ def _seed(db: str, tmpdir: Path) -> dict:
     import pyarrow.parquet as pq
 
     import evalguard_core.annotations as annotations
-    from evalguard_core import bootstrap, claims, labels, queues, runs, tasks
+    from evalguard_core import bootstrap, labels, queues, runs, tasks
     from evalguard_core.serving import open_server_store
 
     store = open_server_store(db, seed_demo=False)
@@ -54,16 +54,7 @@ def _seed(db: str, tmpdir: Path) -> dict:
         scope, queue_id=queue["queue_id"], run_id=run_id, sample_count=1000, stratify_by="score"
     )
     for _ in range(20):
-        item = claims.claim_next(scope, queue["queue_id"], "local")["item"]
-        annotations.create_annotation(
-            scope,
-            annotator="local",
-            target_id=item["target_id"],
-            target_type="eval_case",
-            label="pass",
-            queue_id=queue["queue_id"],
-            source="ui",
-        )
+        annotations.claim_and_label(scope, queue["queue_id"], "local", label="pass", source="ui")
     traces = [c["trace_id"] for c in runs.list_cases(scope, run_id, limit=1000)["cases"]]
     tasks.create_task(scope, name="task", trace_ids=traces)
     return {"import_seconds": round(t["seconds"], 2)}

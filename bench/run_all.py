@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 # Order matters only for reading the output; each script is independent.
 BENCHMARKS = [
     "import_runs",
+    "importers",
     "bootstrap",
     "claims",
     "alignment",
@@ -25,9 +26,13 @@ BENCHMARKS = [
     "pages",
     "server",
     "pg_baseline",
+    "auth_flood",
+    "replicas",
 ]
 # Measured on both backends; the others use no store or compare backends themselves.
 BOTH_BACKENDS = {"import_runs", "bootstrap", "claims", "export", "pages", "server"}
+# Given the run's PostgreSQL cluster, but measuring both backends side by side themselves.
+WITH_CLUSTER = {"replicas"}
 TIMEOUT_SECONDS = 900
 
 
@@ -73,6 +78,9 @@ def main() -> None:
             if only and name not in only:
                 continue
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            if name in WITH_CLUSTER:
+                results[name] = run_one(name, pg_env)
+                continue
             if name not in BOTH_BACKENDS:
                 results[name] = run_one(name)
                 continue

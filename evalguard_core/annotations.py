@@ -6,18 +6,19 @@ the UI's signed-in actor), never a field of the request body (docs/adr/0004-mass
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 # `from evalguard_core.store import annotations` would find the package's __future__ feature.
 import evalguard_core.store.annotations as sql
-from evalguard_core.claims import MAX_ATTEMPTS, backoff, item_status, rater_lock
+from evalguard_core import bounds
+from evalguard_core.claims import MAX_ATTEMPTS, backoff, claim_next, item_status, rater_lock
 from evalguard_core.errors import ConflictError, ValidationError
 from evalguard_core.queues import (
     PAIRWISE_LABELS,
     TARGET_TYPES,
     canonical_target_id,
+    finite_number,
     parse_trace_id,
     require_queue,
     resolve_targets,
@@ -27,7 +28,7 @@ from evalguard_core.store import claims as claims_sql
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
 
-MAX_COMMENT_CHARS = 10_000
+MAX_COMMENT_CHARS = bounds.COMMENT_MAX_CHARS
 SOURCES = ("api", "ui")
 SHOWN_ORDERS = ("AB", "BA")
 SIDES = ("left", "right", "tie")
@@ -63,13 +64,7 @@ def _clean_value(
     if label is None and score is None:
         raise ValidationError("give a label, a score or both", details={"field": "label"})
     if score is not None:
-        if (
-            isinstance(score, bool)
-            or not isinstance(score, int | float)
-            or not math.isfinite(score)
-        ):
-            raise ValidationError("score must be a finite number", details={"field": "score"})
-        score = float(score)
+        score = finite_number(score, "score")
     if comment is not None and len(comment) > MAX_COMMENT_CHARS:
         raise ValidationError(
             f"comment is longer than {MAX_COMMENT_CHARS} characters", details={"field": "comment"}
@@ -142,6 +137,57 @@ def create_annotation(
                 scope, _row(case, target_type, annotator, source, label, score, comment)
             )
         return _in_queue(scope, queue, raw, annotator, source, label, score, comment, shown_order)
+
+
+def label_claimed(
+    scope: Scope,
+    queue_id: str,
+    rater: str,
+    item: dict[str, Any],
+    *,
+    label: str | None = None,
+    score: float | None = None,
+    comment: str | None = None,
+    source: str = "api",
+    shown_order: str | None = None,
+) -> dict[str, Any]:
+    """Label an item `rater` claimed from `queue_id` (`item` is the claim answer's item)."""
+    return create_annotation(
+        scope,
+        annotator=rater,
+        target_id=item["target_id"],
+        target_type=item["target_type"],
+        label=label,
+        score=score,
+        comment=comment,
+        queue_id=queue_id,
+        source=source,
+        shown_order=shown_order,
+    )
+
+
+def claim_and_label(
+    scope: Scope,
+    queue_id: str,
+    rater: str,
+    *,
+    label: str | None = None,
+    score: float | None = None,
+    source: str = "api",
+) -> dict[str, Any] | None:
+    """One rater cycle: claim the next item and label it; None when nothing is left for `rater`.
+
+    Returns the labelled item. A retryable conflict (the claim lost every race) is raised, so
+    a caller that loops decides how often to try again.
+    """
+    try:
+        item: dict[str, Any] = claim_next(scope, queue_id, rater)["item"]
+    except ConflictError as exc:
+        if (exc.details or {}).get("retryable"):
+            raise
+        return None
+    label_claimed(scope, queue_id, rater, item, label=label, score=score, source=source)
+    return item
 
 
 def _resolve_one(scope: Scope, target_type: str, raw: str) -> dict[str, Any]:
@@ -269,6 +315,7 @@ def _in_queue(
                 if after_write is not None:
                     after_write(str(existing["annotation_id"]))
                 return result
+        _check_queue_rule(scope, queue, state)
         lease = _lease_outcome(scope, qid, state, annotator, per_item)
         done = state["done_count"] + 1
         # A label is never refused for lease reasons: a late label still counts (ADR 0003).
@@ -318,6 +365,37 @@ def _in_queue(
             pass
         backoff(attempt)
     raise ConflictError("the item is busy; try again", details={"retryable": True})
+
+
+# Why a label in a queue was refused (409 `details.reason`).
+QUEUE_RULE_REASONS = ("not_claimed", "lease_expired", "held_by_other", "item_full")
+
+
+def _check_queue_rule(scope: Scope, queue: dict[str, Any], state: dict[str, Any]) -> None:
+    """A new label in a queue needs the rater's live lease on the item, or, where the queue
+    allows unclaimed labelling, an item with room that nobody else holds (409 otherwise)."""
+    mine = state["my_claim_id"] is not None
+    if mine and state["my_lease_expires_at"] > scope.now():
+        return
+    per_item = queue["annotations_per_item"]
+    if queue.get("allow_unclaimed"):
+        if state["done_count"] >= per_item:
+            _refuse("item_full", f"the item already has its {per_item} label(s)")
+        if state["done_count"] + state["n_live_others"] >= per_item:
+            _refuse("held_by_other", "another rater holds this item; claim the next one")
+        return
+    if mine:
+        _refuse("lease_expired", "your lease on this item ran out; claim an item again")
+    _refuse(
+        "not_claimed",
+        "label queue items you claimed: claim the next item (POST /api/v1/annotations/queue) "
+        "and label it while the lease is live",
+    )
+
+
+def _refuse(reason: str, message: str) -> None:
+    """Raise the 409 of a queue rule with its reason code."""
+    raise ConflictError(message, details={"reason": reason, "retryable": False})
 
 
 def _lease_outcome(

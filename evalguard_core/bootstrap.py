@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from evalguard_core import frontier, jobs, sampling
-from evalguard_core.errors import ValidationError
-from evalguard_core.queues import queue_write_lock, require_queue
+from evalguard_core.errors import ValidationError, expect_row
+from evalguard_core.queues import hold_queue_lock, queue_write_lock, require_queue
 from evalguard_core.runs import require_run
 from evalguard_core.sampling import Plan, StrataSpec
 from evalguard_core.store import Scope
@@ -227,6 +227,7 @@ def _work(
         # The queue's write lock (shared with manual adds) keeps two writers from both
         # inserting a case neither saw in the queue: queue_items has no unique index (ADR 0002).
         with queue_write_lock(queue_id), scope.db.atomic():
+            hold_queue_lock(scope, queue_id)
             plan = _plan(scope, p, r)
             added = sql.insert_sample(
                 scope,
@@ -237,7 +238,7 @@ def _work(
                 complete=r.complete,
                 allocations=plan.allocations(),
                 inclusion_probs=plan.inclusion_probs(),
-                seed=p.seed,
+                seed=expect_row(p.seed, "the bootstrap seed"),
                 job_id=job_id,
             )
             events_sql.append_event(

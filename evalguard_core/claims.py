@@ -23,6 +23,7 @@ from evalguard_core.store import Scope, TransactionConflict
 from evalguard_core.store import claims as claims_sql
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
+from evalguard_core.store import locks as locks_sql
 from evalguard_core.store.records import RaterClaim
 
 # How many free items a claim picks among at random (bench/claims.py measured this; with k=1
@@ -164,6 +165,12 @@ def _try_claim(
     status = item_status(row["done_count"], entry.live(now) + 1, queue["annotations_per_item"])
     try:
         with scope.db.atomic():
+            if scope.db.shared:
+                # Another replica may be claiming for this rater (a second tab behind a load
+                # balancer): the in-process rater lock cannot see it, this lock and re-check can.
+                locks_sql.hold(scope, f"rater:{annotator}")
+                if claims_sql.live_leases_of(scope, queue["queue_id"], annotator, now):
+                    raise TransactionConflict("the rater got a lease on another replica")
             if not items_sql.cas_item(scope, entry.item_id, row["version"], status=status):
                 return None
             if entry.stale(now):

@@ -15,6 +15,8 @@ DEFAULT_PORT = 8501
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_RATE_LIMIT = "6000/minute"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+DEFAULT_AUTH_FAIL_LIMIT = "20/minute"
 _FALSE = ("0", "false", "no", "off")
 
 
@@ -42,6 +44,47 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("EVALGUARD_RATE_LIMIT", DEFAULT_RATE_LIMIT, "API rate limit per key"),
     Variable("EVALGUARD_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES), "largest API request body"),
     Variable("EVALGUARD_DEBUG", "", "1: CLI errors print the full traceback"),
+    Variable(
+        "EVALGUARD_MAX_UPLOAD_BYTES",
+        str(DEFAULT_MAX_UPLOAD_BYTES),
+        "largest file upload to POST /api/v1/runs and /runs/{id}/labels (413 past it)",
+    ),
+    Variable("EVALGUARD_URL", "", "remote CLI: the EvalGuard server to talk to (as --url)"),
+    Variable("EVALGUARD_API_KEY", "", "remote CLI: the API key sent to --url"),
+    Variable(
+        "EVALGUARD_SECRET",
+        "",
+        "key that signs UI session cookies (default: one generated once and kept in the store)",
+    ),
+    Variable("EVALGUARD_SESSION_HOURS", "12", "how long a UI sign-in lasts"),
+    Variable(
+        "EVALGUARD_AUTH_FAIL_LIMIT",
+        DEFAULT_AUTH_FAIL_LIMIT,
+        "failed sign-ins/API authentications allowed per client address",
+    ),
+    Variable(
+        "EVALGUARD_HEADER_TIMEOUT", "10", "seconds a connection may take to send request headers"
+    ),
+    Variable(
+        "EVALGUARD_INSECURE_NO_AUTH",
+        "",
+        "1: serve a store without keys on a non-loopback address (everyone is admin)",
+    ),
+    Variable(
+        "EVALGUARD_REPLICA_ID",
+        "",
+        "this server's name among replicas (owner of its jobs); default host-pid-random",
+    ),
+    Variable(
+        "EVALGUARD_HEARTBEAT_SECONDS",
+        "2",
+        "how often a server records its running jobs' heartbeat and sweeps silent replicas' jobs",
+    ),
+    Variable(
+        "EVALGUARD_JOB_STALE_SECONDS",
+        "30",
+        "a running job whose heartbeat is older than this is failed by another replica",
+    ),
 )
 
 
@@ -58,6 +101,22 @@ class Settings:
     rate_limit: str
     max_body_bytes: int
     debug: bool
+    max_upload_bytes: int
+    url: str | None
+    api_key: str | None
+    secret: str | None
+    session_hours: float
+    auth_fail_limit: str
+    header_timeout: float
+    insecure_no_auth: bool
+    replica_id: str
+    heartbeat_seconds: float
+    job_stale_seconds: float
+
+
+def _flag(name: str) -> bool:
+    """A boolean variable: anything but empty, 0, false, no, off is on."""
+    return _get(name).strip().lower() not in ("", *_FALSE)
 
 
 def _get(name: str) -> str:
@@ -77,7 +136,18 @@ def settings() -> Settings:
         host=_get("EVALGUARD_HOST"),
         rate_limit=_get("EVALGUARD_RATE_LIMIT"),
         max_body_bytes=int(_get("EVALGUARD_MAX_BODY_BYTES")),
-        debug=_get("EVALGUARD_DEBUG").strip().lower() not in ("", *_FALSE),
+        max_upload_bytes=int(_get("EVALGUARD_MAX_UPLOAD_BYTES")),
+        url=_get("EVALGUARD_URL").strip() or None,
+        api_key=_get("EVALGUARD_API_KEY").strip() or None,
+        debug=_flag("EVALGUARD_DEBUG"),
+        secret=_get("EVALGUARD_SECRET") or None,
+        session_hours=float(_get("EVALGUARD_SESSION_HOURS")),
+        auth_fail_limit=_get("EVALGUARD_AUTH_FAIL_LIMIT"),
+        header_timeout=float(_get("EVALGUARD_HEADER_TIMEOUT")),
+        insecure_no_auth=_flag("EVALGUARD_INSECURE_NO_AUTH"),
+        replica_id=_get("EVALGUARD_REPLICA_ID").strip(),
+        heartbeat_seconds=float(_get("EVALGUARD_HEARTBEAT_SECONDS")),
+        job_stale_seconds=float(_get("EVALGUARD_JOB_STALE_SECONDS")),
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,13 +27,14 @@ from typing import Any
 
 import duckdb
 
-from evalguard_core.errors import StoreError, TransactionConflict
+from evalguard_core.errors import ConstraintViolation, StoreError, TransactionConflict
 
 __all__ = [
     "Database",
     "Dialects",
     "DuckDatabase",
     "Params",
+    "ConstraintViolation",
     "TransactionConflict",
     "is_database_url",
     "latest_schema_version",
@@ -44,6 +46,45 @@ Params = Sequence[Any] | dict[str, Any] | None
 DUCKDB = "duckdb"
 POSTGRESQL = "postgresql"
 BACKENDS = (DUCKDB, POSTGRESQL)
+
+log = logging.getLogger("evalguard.store")
+
+# DuckDB reports a write-write conflict as a TransactionException saying "Conflict"; any other
+# TransactionException (e.g. "Failed to commit: ... No space left on device") or I/O error is
+# the storage failing, which must surface as 503, never as a retryable claim conflict.
+_STORAGE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """Whether a DuckDB error is a transaction conflict (retry) rather than a storage failure."""
+    return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
+
+
+def _storage_failure(location: object, exc: BaseException) -> StoreError:
+    """Log the cause once and give the error every surface reports (API: 503)."""
+    log.error("storage failure on %s: %s: %s", location, type(exc).__name__, exc)
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return StoreError(
+        f"the store cannot be written or read ({first}); nothing was saved, check the "
+        "server's disk and log",
+        details={"retryable": False},
+    )
+
+
+def _translate_duckdb(location: object, exc: BaseException) -> BaseException:
+    """The product's exception for a DuckDB error: conflict, constraint, storage, or itself."""
+    if isinstance(exc, duckdb.TransactionException):
+        if _is_conflict(exc):
+            return TransactionConflict(str(exc).splitlines()[0])
+        return _storage_failure(location, exc)
+    if isinstance(exc, duckdb.ConstraintException):
+        return ConstraintViolation(str(exc).splitlines()[0])
+    if isinstance(exc, _STORAGE_ERRORS) or (
+        isinstance(exc, duckdb.Error) and "invalidated" in str(exc)
+    ):
+        return _storage_failure(location, exc)
+    return exc
+
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<exe>.+?) \(PID (?P<pid>\d+)\)")
 
@@ -118,6 +159,16 @@ class Database(abc.ABC):
     @abc.abstractmethod
     def _run(self, sql: str, params: Params, *, want: str) -> Any:
         """Execute one statement; `want` is rows | dicts | count | arrow."""
+
+    @property
+    def shared(self) -> bool:
+        """True when other processes may use this database at once (replicas, ADR 0013)."""
+        return self.dialect != DUCKDB
+
+    @property
+    def closed(self) -> bool:
+        """True once `close()` ran."""
+        return bool(getattr(self, "_closed", False))
 
     def sql(self, sql: Sql) -> str:
         """The statement's text for this backend."""
@@ -286,8 +337,11 @@ class DuckDatabase(Database):
                 cols = [d[0] for d in res.description]
                 return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
             return res.fetchall()
-        except duckdb.TransactionException as exc:
-            raise TransactionConflict(str(exc).splitlines()[0]) from exc
+        except duckdb.Error as exc:
+            translated = _translate_duckdb(self.path, exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     @contextmanager
     def atomic(self, *, bulk: bool = False) -> Iterator[Database]:
@@ -300,7 +354,10 @@ class DuckDatabase(Database):
             finally:
                 self._local.depth -= 1
             return
-        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("BEGIN TRANSACTION")
+        except duckdb.Error as exc:
+            raise _translate_duckdb(self.path, exc) from exc
         self._local.depth = 1
         try:
             yield self
@@ -316,8 +373,10 @@ class DuckDatabase(Database):
             except BaseException as exc:
                 with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
-                if isinstance(exc, duckdb.TransactionException):
-                    raise TransactionConflict(str(exc).splitlines()[0]) from exc
+                if isinstance(exc, duckdb.Error):
+                    translated = _translate_duckdb(self.path, exc)
+                    if translated is not exc:
+                        raise translated from exc
                 raise
 
     def load_arrow(self, table: str, data: Any) -> int:

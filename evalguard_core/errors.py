@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 class EvalGuardError(Exception):
@@ -84,3 +86,14 @@ class TransactionConflict(ConflictError):
     """Two transactions touched the same rows (or a declared uniqueness); callers retry."""
 
     code = "conflict"
+
+
+class ConstraintViolation(TransactionConflict):
+    """A write broke a declared uniqueness (e.g. a live key name); a retry may succeed or not."""
+
+
+def expect_row(row: _T | None, what: str) -> _T:
+    """`row`, which the caller just wrote or read in the same transaction; a StoreError if gone."""
+    if row is None:
+        raise StoreError(f"{what} is missing from the store")
+    return row

@@ -4,22 +4,31 @@ The one-process design (docs/adr/0001) means the API, the UI and the workers sha
 so a job is just a function run on a worker thread with its own cursor. Its row survives the
 thread: a process that stops mid-job leaves the row `running`, and the next start marks it
 failed (`fail_interrupted_jobs`) rather than leaving it running forever.
+
+With several replicas on one PostgreSQL (docs/adr/0013-replicas.md) every job row names its
+owner (this process's replica id) and carries a heartbeat that a daemon thread renews; a start
+fails only its own leftover jobs, and any replica fails, exactly once, a job whose owner has
+stopped heartbeating.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
+from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError, NotFoundError
 from evalguard_core.store import Scope, Store
 from evalguard_core.store import jobs as sql
-from evalguard_core.store import orgs as orgs_sql
 
 log = logging.getLogger("evalguard.jobs")
 
@@ -38,6 +47,23 @@ _executor_lock = threading.Lock()
 # Jobs this process is running: the start-up sweep must not fail them (the UI re-runs it).
 _live: set[str] = set()
 _live_lock = threading.Lock()
+_replica_id: str | None = None
+_beating: set[int] = set()
+_beating_lock = threading.Lock()
+ABANDONED = (
+    "the replica running this job ({owner}) stopped heartbeating; it was marked failed by "
+    "{me}; start it again"
+)
+
+
+def replica_id() -> str:
+    """This process's name as a job owner: $EVALGUARD_REPLICA_ID, else host-pid-random."""
+    global _replica_id
+    if _replica_id is None:
+        _replica_id = settings().replica_id or (
+            f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
+    return _replica_id
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -55,9 +81,10 @@ def create_job(
     scope: Scope, kind: str, params: dict[str, Any], created_by: str | None = None
 ) -> str:
     """Record a queued job and return its id."""
-    job_id = sql.insert_job(scope, kind, params, created_by)
     with _live_lock:
+        job_id = sql.insert_job(scope, kind, params, created_by, owner=replica_id())
         _live.add(job_id)
+    start_heartbeat(scope.store)
     return job_id
 
 
@@ -136,12 +163,64 @@ def wait_for(
 
 
 def fail_interrupted_jobs(store: Store) -> int:
-    """Start-up task: jobs left queued/running by a stopped process become failed."""
+    """Start-up task: jobs left queued/running by a stopped process become failed.
+
+    One process per DuckDB file, so there every unfinished job not running here is
+    interrupted. On a shared database only this replica's own leftovers and jobs whose owner
+    stopped heartbeating are; the heartbeat thread then keeps sweeping.
+    """
+    failed = sweep_abandoned(store)
+    start_heartbeat(store)
+    return failed
+
+
+def sweep_abandoned(store: Store) -> int:
+    """Fail the jobs nobody runs any more (see `fail_interrupted_jobs`); each flips once."""
     with _live_lock:
         keep = sorted(_live)
-    failed = 0
-    for org in orgs_sql.list_orgs(store):
-        failed += sql.fail_unfinished(store.scope(org["org_id"]), INTERRUPTED, keep)
-    if failed:
-        log.warning("marked %d interrupted job(s) failed", failed)
-    return failed
+    now = store.now()
+    if store.db.shared:
+        stale_before = now - timedelta(seconds=settings().job_stale_seconds)
+    else:
+        stale_before = now + timedelta(days=36500)
+    me = replica_id()
+    rows = sql.fail_orphaned(store, INTERRUPTED, owner=me, keep=keep, stale_before=stale_before)
+    for row in rows if store.db.shared else []:
+        if row["owner"] not in (None, me):
+            # Say who gave up on it; the flip above already happened exactly once.
+            sql.finish_job(
+                store.scope(row["org_id"]),
+                row["job_id"],
+                status="failed",
+                error=ABANDONED.format(owner=row["owner"], me=me),
+            )
+    if rows:
+        log.warning("marked %d interrupted job(s) failed", len(rows))
+    return len(rows)
+
+
+def _heartbeat_loop(store: Store) -> None:
+    """Renew this replica's running jobs and fail silent replicas' jobs, until the store closes."""
+    while not store.db.closed:
+        time.sleep(settings().heartbeat_seconds)
+        try:
+            with _live_lock:
+                live = sorted(_live)
+            sql.beat(store, replica_id(), live)
+            if store.db.shared:
+                sweep_abandoned(store)
+        except Exception as exc:  # a closed store ends the loop; a blip only skips a beat
+            if store.db.closed:
+                return
+            log.warning("job heartbeat failed: %s", exc)
+
+
+def start_heartbeat(store: Store) -> None:
+    """Start the heartbeat thread for this store once per process."""
+    with _beating_lock:
+        if id(store.db) in _beating:
+            return
+        _beating.add(id(store.db))
+    threading.Thread(
+        target=_heartbeat_loop, args=(store,), name="evalguard-heartbeat", daemon=True
+    ).start()

@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from evalguard_core import frontier, rubrics
+from evalguard_core import bounds, frontier, rubrics
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.store import Scope
 from evalguard_core.store import events as events_sql
 from evalguard_core.store import items as items_sql
+from evalguard_core.store import locks as locks_sql
 from evalguard_core.store import queues as sql
 from evalguard_core.store import runs as runs_sql
 
 TARGET_TYPES = ("eval_case", "trace", "pairwise")
 DEFAULT_LABELS = ["pass", "fail"]
 PAIRWISE_LABELS = ["A", "B", "tie"]
-DEFAULT_LEASE_SECONDS = 900
-# Trace ids are DuckDB BIGINTs: a larger number cannot name a case (and must not reach SQL).
-MAX_TRACE_ID = 2**63 - 1
+DEFAULT_LEASE_SECONDS = bounds.LEASE_SECONDS_DEFAULT
+MAX_TRACE_ID = bounds.MAX_TRACE_ID
+
+
+def finite_number(value: object, field: str) -> float:
+    """`value` as a finite float, or ValidationError naming `field` (no bools, text, NaN, inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError(f"{field} must be a finite number", details={"field": field})
+    return float(value)
+
+
+def whole_number(value: object, field: str) -> int:
+    """`value` as an int, or ValidationError naming `field` (no bools, text or fractions)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{field} must be a whole number", details={"field": field})
+    return value
 
 
 def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -52,22 +68,37 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
             details={"field": "label_options"},
         )
     out["label_options"] = options
+    for field in ("score_min", "score_max"):
+        if out.get(field) is not None:
+            out[field] = finite_number(out[field], field)
     lo, hi = out.get("score_min"), out.get("score_max")
     if lo is not None and hi is not None and lo > hi:
         raise ValidationError("score_min must be <= score_max", details={"field": "score_min"})
-    per_item = out.get("annotations_per_item") or 1
-    if not 1 <= int(per_item) <= 100:
+    per_item = whole_number(
+        out.get("annotations_per_item") or bounds.ANNOTATIONS_PER_ITEM_DEFAULT,
+        "annotations_per_item",
+    )
+    if not bounds.ANNOTATIONS_PER_ITEM_MIN <= per_item <= bounds.ANNOTATIONS_PER_ITEM_MAX:
         raise ValidationError(
-            "annotations_per_item must be between 1 and 100",
+            f"annotations_per_item must be between {bounds.ANNOTATIONS_PER_ITEM_MIN} and "
+            f"{bounds.ANNOTATIONS_PER_ITEM_MAX}",
             details={"field": "annotations_per_item"},
         )
     out["annotations_per_item"] = int(per_item)
-    lease = out.get("lease_seconds") or DEFAULT_LEASE_SECONDS
-    if not 10 <= int(lease) <= 7 * 24 * 3600:
+    lease = whole_number(out.get("lease_seconds") or DEFAULT_LEASE_SECONDS, "lease_seconds")
+    if not bounds.LEASE_SECONDS_MIN <= lease <= bounds.LEASE_SECONDS_MAX:
         raise ValidationError(
-            "lease_seconds must be between 10 and 604800", details={"field": "lease_seconds"}
+            f"lease_seconds must be between {bounds.LEASE_SECONDS_MIN} and "
+            f"{bounds.LEASE_SECONDS_MAX}",
+            details={"field": "lease_seconds"},
         )
     out["lease_seconds"] = int(lease)
+    unclaimed = out.get("allow_unclaimed") or False
+    if not isinstance(unclaimed, bool):
+        raise ValidationError(
+            "allow_unclaimed must be true or false", details={"field": "allow_unclaimed"}
+        )
+    out["allow_unclaimed"] = unclaimed
     return out
 
 
@@ -83,10 +114,13 @@ def create_queue(scope: Scope, *, created_by: str | None = None, **settings: Any
     return get_queue(scope, queue_id)
 
 
-# Queue settings are read on every claim and label; the one server process is the only writer
-# of settings (update_queue), so an in-process cache invalidated there stays exact.
-_settings_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+# Queue settings are read on every claim and label. On a DuckDB file the one server process is
+# the only writer of settings (update_queue), so an in-process cache invalidated there stays
+# exact. On a shared database another replica may change them, so an entry is re-read once it
+# is SHARED_CACHE_SECONDS old: a change applies on every replica within one second (ADR 0013).
+_settings_cache: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
 _SETTINGS_CACHE_MAX = 4096
+SHARED_CACHE_SECONDS = 0.5
 
 
 def _cache_key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
@@ -97,14 +131,23 @@ def _cache_key(scope: Scope, queue_id: str) -> tuple[str, str, str]:
 def require_queue(scope: Scope, queue_id: str) -> dict[str, Any]:
     """The queue's settings (a fresh copy), or NotFoundError naming the id."""
     key = _cache_key(scope, queue_id)
-    queue = _settings_cache.get(key)
-    if queue is None:
+    hit = _settings_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and scope.db.shared and now - hit[0] >= SHARED_CACHE_SECONDS:
+        hit = None
+    if hit is None:
         queue = sql.get_queue(scope, str(queue_id))
         if queue is None:
             raise NotFoundError(f"queue {queue_id} not found", details={"queue_id": str(queue_id)})
+        old = _settings_cache.get(key)
+        if old is not None and old[1] != queue:
+            # Another replica changed the settings: frontier windows judged capacity on the old.
+            frontier.forget(scope, queue["queue_id"])
         if len(_settings_cache) >= _SETTINGS_CACHE_MAX:
             _settings_cache.clear()
-        _settings_cache[key] = queue
+        _settings_cache[key] = (now, queue)
+    else:
+        queue = hit[1]
     return {**queue, "label_options": list(queue["label_options"])}
 
 
@@ -140,6 +183,7 @@ UPDATABLE = (
     "score_max",
     "annotations_per_item",
     "lease_seconds",
+    "allow_unclaimed",
 )
 
 
@@ -176,7 +220,7 @@ def update_queue(
 
 
 # -- targets and bulk add ------------------------------------------------------------------------
-MAX_TARGETS_PER_CALL = 10_000
+MAX_TARGETS_PER_CALL = bounds.TARGETS_PER_CALL_MAX
 MAX_NAMED = 20
 
 _queue_locks: dict[str, threading.Lock] = {}
@@ -190,6 +234,12 @@ def queue_write_lock(queue_id: str) -> Iterator[None]:
         lock = _queue_locks.setdefault(str(queue_id), threading.Lock())
     with lock:
         yield
+
+
+def hold_queue_lock(scope: Scope, queue_id: str) -> None:
+    """Inside a writer's transaction: the same lock across replicas on a shared database."""
+    if scope.db.shared:  # another replica may be adding to this queue (ADR 0013)
+        locks_sql.hold(scope, f"queue:{queue_id}")
 
 
 def run_kind_for(target_type: str) -> str:
@@ -304,6 +354,7 @@ def _insert(
 ) -> dict[str, Any]:
     """Insert under the queue's lock in one transaction and log one event."""
     with queue_write_lock(queue["queue_id"]), scope.db.atomic():
+        hold_queue_lock(scope, queue["queue_id"])
         added = items_sql.insert_items(scope, queue["queue_id"], queue["target_type"], trace_ids)
         events_sql.append_event(
             scope,

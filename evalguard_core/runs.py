@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from evalguard_core import files
-from evalguard_core.errors import InputFileError, NotFoundError
+from evalguard_core.errors import InputFileError, NotFoundError, PermissionDeniedError
 from evalguard_core.store import Scope
 from evalguard_core.store import runs as sql
 from evalguard_core.store.runs import CaseFilter
@@ -99,9 +99,16 @@ def check_numeric(scope: Scope, staged: sql.StagedFile, path: Path, column: str)
 
 
 def import_run(
-    scope: Scope, path: str | Path, *, name: str | None = None, fmt: str | None = None
+    scope: Scope,
+    path: str | Path,
+    *,
+    name: str | None = None,
+    fmt: str | None = None,
+    source: str | None = None,
 ) -> ImportResult:
-    """Import an eval-run file as a new run in one transaction; bad files change nothing."""
+    """Import an eval-run file as a new run in one transaction; bad files change nothing.
+
+    `source` names where the rows came from when `path` is an importer's normalised table."""
     path = Path(path)
     staged, fmt = stage_and_read(scope, path, fmt)
     try:
@@ -134,6 +141,7 @@ def import_run(
         kind = "pairwise" if has_a else "single"
         score_columns: dict[str, str] = {}
         label_columns: dict[str, str] = {}
+        reason_columns: dict[str, str] = {}
         metadata_columns: list[str] = []
         for column in cols:
             if column.startswith("score:"):
@@ -145,6 +153,11 @@ def import_run(
                 scorer = column[len("label:") :].strip()
                 _check_scorer_name(path, column, scorer)
                 label_columns[scorer] = column
+            elif column.startswith("reason:"):
+                # the judge's reasoning / raw output, kept with its verdict (judge data)
+                scorer = column[len("reason:") :].strip()
+                _check_scorer_name(path, column, scorer)
+                reason_columns[scorer] = column
             elif column not in KNOWN_COLUMNS and column not in ("_trace_id",):
                 metadata_columns.append(column)
         if "latency_ms" in cols:
@@ -157,9 +170,10 @@ def import_run(
                 staged,
                 name=run_name,
                 kind=kind,
-                source=path.name,
+                source=source or path.name,
                 score_columns=score_columns,
                 label_columns=label_columns,
+                reason_columns=reason_columns,
                 metadata_columns=metadata_columns,
             )
         return ImportResult(
@@ -167,7 +181,7 @@ def import_run(
             name=run_name,
             kind=kind,
             cases=staged.rows,
-            scorers=sorted(set(score_columns) | set(label_columns)),
+            scorers=sorted(set(score_columns) | set(label_columns) | set(reason_columns)),
         )
     finally:
         sql.drop_staged(scope, staged)
@@ -195,21 +209,46 @@ def require_run(scope: Scope, run_id: str) -> dict[str, Any]:
     return run
 
 
-def get_run_summary(scope: Scope, run_id: str) -> dict[str, Any]:
-    """A run with per-scorer summaries, label distributions, latency and label counts."""
+def get_run_summary(scope: Scope, run_id: str, *, blind: bool = False) -> dict[str, Any]:
+    """A run with per-scorer summaries, label distributions, latency and label counts.
+
+    `blind` (an annotator asks): scorer names only, no score or verdict distributions.
+    """
     run = require_run(scope, run_id)
-    run["scorers"] = sql.scorer_summary(scope, run["run_id"])
+    summary = sql.scorer_summary(scope, run["run_id"])
+    run["scorers"] = [s["scorer"] for s in summary] if blind else summary
     run["latency_ms"] = sql.latency_summary(scope, run["run_id"])
     run["human_labels"] = sql.annotation_counts(scope, run["run_id"])
     return run
 
 
 def list_cases(
-    scope: Scope, run_id: str, f: CaseFilter | None = None, *, limit: int = 50, offset: int = 0
+    scope: Scope,
+    run_id: str,
+    f: CaseFilter | None = None,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    blind: bool = False,
 ) -> dict[str, Any]:
-    """A page of a run's cases, filtered and paged in DuckDB."""
+    """A page of a run's cases, filtered and paged in DuckDB.
+
+    `blind` (an annotator asks): no scores, and no filter on scores or verdicts, which would
+    reveal them just as well.
+    """
     require_run(scope, run_id)
-    cases, total = sql.list_cases(scope, str(run_id), f or CaseFilter(), limit=limit, offset=offset)
+    f = f or CaseFilter()
+    if blind:
+        for field in ("scorer", "score_min", "score_max", "label_scorer", "label"):
+            if getattr(f, field) is not None:
+                raise PermissionDeniedError(
+                    f"raters label blind: the annotator role cannot filter on {field}",
+                    details={"field": field, "reason": "blind_rater"},
+                )
+    cases, total = sql.list_cases(scope, str(run_id), f, limit=limit, offset=offset)
+    if blind:
+        for case in cases:
+            case["scores"] = {}
     return {"cases": cases, "total": total, "limit": limit, "offset": offset}
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalguard_core.errors import ValidationError
+from evalguard_core.textlist import split_list
 
 STRATEGIES = ("score", "latency", "scorer", "none")
 ALLOCATIONS = ("equal", "proportional")
@@ -147,11 +148,11 @@ def parse_edges(text: str | Sequence[float] | None) -> tuple[float, ...] | None:
     if text is None:
         return None
     if isinstance(text, str):
-        parts = [p.strip() for p in text.split(",") if p.strip()]
+        parts = split_list(text) or []
         if not parts:
             return None
     else:
-        parts = list(text)
+        parts = [str(p) for p in text]
     try:
         edges = tuple(float(p) for p in parts)
     except (TypeError, ValueError):
@@ -230,6 +231,7 @@ def score_spec(
     scorer: str, edges: tuple[float, ...] | None, stats: Mapping[str, Any]
 ) -> StrataSpec:
     """low (< a), borderline ([a, b)), high (>= b) on one scorer's score."""
+    chosen: tuple[float, ...]
     if edges is None:
         chosen, source = default_score_edges(stats)
     else:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import secrets
 import threading
 from pathlib import Path
 
+from evalguard_core import auth
 from evalguard_core.config import settings, store_location
 from evalguard_core.db import is_database_url
+from evalguard_core.errors import EvalGuardError
 from evalguard_core.jobs import fail_interrupted_jobs
 from evalguard_core.store import Store, get_store
+from evalguard_core.store import keys as keys_sql
 
 log = logging.getLogger("evalguard")
 
@@ -64,3 +69,49 @@ def open_server_store(path: Path | str | None = None, *, seed_demo: bool | None 
             log.info("seeded the synthetic demo run %s (%s cases)", info["run_id"], info["cases"])
         startup_tasks(store)
     return store
+
+
+NO_AUTH_BANNER = (
+    "!! INSECURE: --insecure-no-auth serves a store without API keys on {host}: every visitor "
+    "is admin. Create a key (`evalguard keys create --name NAME --role admin`) to turn "
+    "sign-in on. !!"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(store: Store | None, host: str, *, insecure_no_auth: bool = False) -> bool:
+    """Refuse to serve a store without keys beyond loopback; True when the banner is due.
+
+    Without keys everyone is admin (local single-user mode), so that mode never faces a
+    network unless the operator says `--insecure-no-auth` explicitly.
+    """
+    if is_loopback(host) or (store is not None and auth.sign_in_required(store)):
+        return False
+    if insecure_no_auth:
+        return True
+    raise EvalGuardError(
+        f"refusing to serve on {host}: the store has no API keys, so every visitor would be "
+        "admin. Create the first key with `evalguard keys create --name NAME --role admin` "
+        "(then sign in with it), serve on 127.0.0.1, or pass --insecure-no-auth"
+    )
+
+
+SECRET_NAME = "session_cookie"
+
+
+def session_secret(store: Store) -> str:
+    """The key that signs UI session cookies: $EVALGUARD_SECRET, else one generated once."""
+    configured = settings().secret
+    if configured:
+        return configured
+    found = keys_sql.get_secret(store, SECRET_NAME)
+    return found or keys_sql.put_secret_once(store, SECRET_NAME, secrets.token_urlsafe(48))

@@ -16,7 +16,8 @@ import threading
 import time
 from typing import Any
 
-from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
+from evalguard_core import bounds
+from evalguard_core.errors import ConflictError, NotFoundError, ValidationError, expect_row
 from evalguard_core.queues import MAX_TRACE_ID
 from evalguard_core.runs import require_run
 from evalguard_core.store import Scope, TransactionConflict
@@ -24,6 +25,7 @@ from evalguard_core.store import events as events_sql
 from evalguard_core.store import runs as runs_sql
 from evalguard_core.store import tasks as sql
 from evalguard_core.store.runs import CaseFilter
+from evalguard_core.textlist import split_list
 
 __all__ = [
     "DEFAULT_LABELS",
@@ -41,10 +43,10 @@ __all__ = [
 
 DEFAULT_LABELS = ["pass", "fail"]
 STATUSES = ("draft", "in_progress", "completed")
-MAX_ITEMS = 10_000
-MAX_LABEL_OPTIONS = 20
-MAX_NAME = 200
-MAX_TEXT = 20_000
+MAX_ITEMS = bounds.TASK_ITEMS_MAX
+MAX_LABEL_OPTIONS = bounds.TASK_LABEL_OPTIONS_MAX
+MAX_NAME = bounds.NAME_MAX_CHARS
+MAX_TEXT = bounds.INSTRUCTIONS_MAX_CHARS
 MAX_LISTED = 20
 _ATTEMPTS = 6
 # One process serves UI and API (DuckDB allows one writer process), so a process lock per task
@@ -93,8 +95,7 @@ def _public_item(row: dict[str, Any]) -> dict[str, Any]:
 
 def parse_options(text: str | None) -> list[str] | None:
     """'pass, fail' -> ['pass', 'fail']; blank or None -> None (the default options)."""
-    parts = [part.strip() for part in (text or "").split(",") if part.strip()]
-    return parts or None
+    return split_list(text)
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -175,7 +176,7 @@ def create_task(
     created_by: str | None = None,
 ) -> dict[str, Any]:
     """Create a draft task with one item per (distinct) trace id; nothing is written on error."""
-    clean_name = _check_text(name, "name", MAX_NAME, required=True)
+    clean_name = expect_row(_check_text(name, "name", MAX_NAME, required=True), "name")
     clean_instructions = _check_text(instructions, "instructions", MAX_TEXT)
     options = _check_label_options(label_options)
     ids = _check_trace_ids(scope, trace_ids)
@@ -194,7 +195,7 @@ def create_task(
             actor=created_by,
             payload={"task_id": task_id, "name": clean_name, "items": len(ids)},
         )
-    return _public_task(sql.get_task(scope, task_id))
+    return _public_task(expect_row(sql.get_task(scope, task_id), "the new task"))
 
 
 def select_trace_ids(
@@ -262,10 +263,18 @@ def _require_task(scope: Scope, task_id: str) -> dict[str, Any]:
     return row
 
 
-def get_task(scope: Scope, task_id: str) -> dict[str, Any]:
-    """A task with its items in order, each with its label and the trace's content."""
+def get_task(scope: Scope, task_id: str, *, blind_for: str | None = None) -> dict[str, Any]:
+    """A task with its items in order, each with its label and the trace's content.
+
+    `blind_for` (an annotator's name): other raters' labels and notes are withheld; the item
+    still shows when and by whom it was labelled, so nobody labels it twice.
+    """
     task = _public_task(_require_task(scope, task_id))
     task["items"] = [_public_item(row) for row in sql.list_items(scope, task["id"])]
+    if blind_for is not None:
+        for item in task["items"]:
+            if item["labeledBy"] not in (None, blind_for):
+                item["label"] = item["notes"] = None
     return task
 
 
@@ -274,7 +283,7 @@ def next_unlabelled(task: dict[str, Any], after: str | None = None) -> dict[str,
     items = task.get("items") or []
     start = next((i + 1 for i, it in enumerate(items) if it["id"] == after), 0)
     for item in items[start:] + items[:start]:
-        if item["label"] is None and item["id"] != after:
+        if item["label"] is None and item.get("labeledAt") is None and item["id"] != after:
             return item
     return None
 
@@ -318,7 +327,9 @@ def label_item(
                     details={"task_id": task["task_id"], "item_id": str(item_id)},
                 ) from None
             time.sleep(0.005 * 2**attempt)
-    return _public_item(sql.get_item(scope, task["task_id"], str(item_id)))
+    return _public_item(
+        expect_row(sql.get_item(scope, task["task_id"], str(item_id)), "the task item")
+    )
 
 
 def _write_label(

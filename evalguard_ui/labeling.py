@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from evalguard_core.annotations import pairwise_label
+from evalguard_ui.widgets import inert
 
 SHORTCUT_KEYS = [str(i) for i in range(1, 10)]
 # Texts longer than this scroll inside a box, so the label buttons stay near the item.
@@ -21,12 +22,15 @@ LEASE_MESSAGES = {
         "Your lease on item {item_id} had run out before you submitted, but nobody else took "
         "the item: your label **{label}** is saved.",
     ),
-    "taken": (
-        "warning",
-        "Your lease on item {item_id} had run out and another rater took the item meanwhile. "
-        "Your label **{label}** is saved anyway (the item may end with one label more than "
-        "asked); nothing was lost.",
-    ),
+}
+# What the rater is told when the queue refused a label (409 reason codes, issue #14 item 7).
+REFUSAL_MESSAGES = {
+    "lease_expired": "Your lease on item {item_id} ran out before you submitted, so the label "
+    "was not saved (a queue item takes labels only from the rater holding it). Here is the "
+    "next item for you.",
+    "held_by_other": "Another rater holds item {item_id} now; your label was not saved.",
+    "item_full": "Item {item_id} already has all its labels; your label was not saved.",
+    "not_claimed": "You no longer hold item {item_id}; your label was not saved.",
 }
 SIDE_TITLES = {"left": "Response 1 (left)", "right": "Response 2 (right)"}
 SIDE_BUTTONS = {"left": "Left is better", "right": "Right is better", "tie": "Tie"}
@@ -48,7 +52,7 @@ def _text_block(title: str, text: str | None, *, raw: bool, key: str) -> None:
         if raw:
             st.code(text, language=None, wrap_lines=True)
         else:
-            st.markdown(text)
+            st.markdown(inert(text))
 
 
 def show_item(item: dict[str, Any], *, shown_order: str | None = None, raw: bool = False) -> None:
@@ -191,6 +195,13 @@ def focus(label: str | None, token: str) -> None:
 """,
         unsafe_allow_javascript=True,
     )
+
+
+def flash_after_refusal(details: object, item_id: int) -> tuple[str, str] | None:
+    """(kind, message) when the queue refused a label for a lease reason, else None."""
+    reason = details.get("reason") if isinstance(details, dict) else None
+    text = REFUSAL_MESSAGES.get(str(reason))
+    return ("warning", text.format(item_id=item_id)) if text else None
 
 
 def flash_after_label(result: dict[str, Any], label: str | None) -> tuple[str, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,18 @@ from typing import Any
 import streamlit as st
 
 from evalguard_core.errors import EvalGuardError
+
+# `![alt](url)` and `![alt][ref]` make the browser fetch the URL when rendered.
+_IMAGE = re.compile(r"!(?=\[)")
+
+
+def inert(text: str | None) -> str:
+    """Markdown from users (cases, queue names, instructions, comments) that fetches nothing.
+
+    Image syntax becomes literal text, so a tracking pixel in a case never loads (the
+    server's Content-Security-Policy blocks other origins as a second line).
+    """
+    return _IMAGE.sub("\\!", text or "")
 
 
 def with_uploaded_file(upload: Any, action: Callable[[Path], Any]) -> Any:

@@ -11,10 +11,10 @@ import streamlit as st
 from evalguard_core import exports, queues, reports, runs
 from evalguard_core.errors import EvalGuardError
 from evalguard_ui import session
-from evalguard_ui.widgets import run_label
+from evalguard_ui.widgets import inert, run_label
 
 st.title("Judge alignment")
-session.require_role("viewer")
+session.require_sighted()
 scope = session.scope()
 
 all_runs = runs.list_runs(scope)
@@ -138,12 +138,12 @@ for row in rows[:50]:
         f"case {row['case_id']} · judge {row['judge_label']} · "
         f"{row['annotator']} {row['human_label']}"
     ):
-        st.markdown(f"**Input**\n\n{row['input'] or ''}")
-        st.markdown(f"**Output**\n\n{row['output'] or row['output_a'] or ''}")
+        st.markdown(f"**Input**\n\n{inert(row['input'])}")
+        st.markdown(f"**Output**\n\n{inert(row['output'] or row['output_a'])}")
         if row["expected"]:
-            st.markdown(f"**Expected**\n\n{row['expected']}")
+            st.markdown(f"**Expected**\n\n{inert(row['expected'])}")
         if row["comment"]:
-            st.caption(f"Rater comment: {row['comment']}")
+            st.caption(f"Rater comment: {inert(row['comment'])}")
 
 d1, d2, d3 = st.columns(3)
 d1.download_button(

@@ -6,6 +6,7 @@ import streamlit as st
 
 from evalguard_core import home
 from evalguard_ui import session
+from evalguard_ui.widgets import inert
 
 who = session.require_role("viewer")
 data = home.overview(session.scope(), who)
@@ -20,7 +21,7 @@ if who.role == "annotator":
     for queue in data["rater_queues"]:
         prog = queue["progress"]
         with st.container(border=True):
-            st.markdown(f"**{queue['name']}** — {prog['done']} of {prog['total']} done")
+            st.markdown(f"**{inert(queue['name'])}** — {prog['done']} of {prog['total']} done")
             st.progress(prog["done"] / prog["total"] if prog["total"] else 0.0)
             if st.button(
                 "Start labeling",
@@ -64,7 +65,7 @@ if data["queues"]:
     for queue in data["queues"]:
         prog = queue["progress"]
         st.markdown(
-            f"**{queue['name']}** ({queue['target_type']}) — {prog['done']} / "
+            f"**{inert(queue['name'])}** ({queue['target_type']}) — {prog['done']} / "
             f"{prog['total']} done, {prog['claimed']} claimed, "
             f"{prog['annotations']} labels"
         )
@@ -74,5 +75,5 @@ if data["tasks"]:
     st.subheader("Tasks")
     for task in data["tasks"]:
         done, total = task.get("completedCount", 0), task.get("itemCount", 0)
-        st.markdown(f"**{task['name']}** — {done} / {total} labelled ({task['status']})")
+        st.markdown(f"**{inert(task['name'])}** — {done} / {total} labelled ({task['status']})")
         st.progress(done / total if total else 0.0)

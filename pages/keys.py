@@ -8,7 +8,6 @@ import streamlit as st
 from evalguard_core import auth
 from evalguard_core.errors import EvalGuardError
 from evalguard_ui import session
-from evalguard_ui.widgets import run_safely
 
 st.title("API keys")
 who = session.require_role("admin")
@@ -18,30 +17,43 @@ st.caption(
     "The key's name is the identity recorded on every label."
 )
 
+
+def _create() -> None:
+    """Create the key before the rerun (a callback), so the sidebar already shows its effect."""
+    state = st.session_state
+    current = session.actor()  # re-checked: the admin's own key may have been revoked since
+    if current is None or not current.can("admin"):
+        return
+    try:
+        state[session.CREATED_KEY] = auth.create_key(
+            session.store(),
+            name=state["new_key_name"],
+            role=state["new_key_role"],
+            org=scope.org_id,
+        )
+    except EvalGuardError as exc:
+        state["new_key_error"] = exc.message
+
+
 with st.form("create_key", clear_on_submit=True):
     c1, c2 = st.columns([3, 2])
-    name = c1.text_input("Name (who will use the key)")
-    role = c2.selectbox(
+    c1.text_input("Name (who will use the key)", key="new_key_name")
+    c2.selectbox(
         "Role",
         list(reversed(auth.ROLES)),
         help="viewer reads; annotator also labels; admin does everything",
+        key="new_key_role",
     )
-    submitted = st.form_submit_button("Create key", type="primary")
-if submitted:
-    created = run_safely(
-        lambda: auth.create_key(session.store(), name=name, role=role, org=scope.org_id)
+    st.form_submit_button("Create key", type="primary", on_click=_create)
+if "new_key_error" in st.session_state:
+    st.warning(st.session_state.pop("new_key_error"))
+created = st.session_state.pop(session.CREATED_KEY, None)
+if created:
+    st.success(
+        f"Key for **{created['name']}** ({created['role']}). Copy it now: it is shown "
+        "only once and only its hash is stored."
     )
-    if created:
-        st.success(
-            f"Key for **{created['name']}** ({created['role']}). Copy it now: it is shown "
-            "only once and only its hash is stored."
-        )
-        st.code(created["key"], language=None)
-        if who.key_id is None:
-            st.info(
-                "This was the first key: sign-in is now on. Sign in with an admin key to "
-                "keep managing the store."
-            )
+    st.code(created["key"], language=None)
 
 keys = auth.list_keys(scope)
 if not keys:

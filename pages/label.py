@@ -8,6 +8,7 @@ import evalguard_core.annotations as annotations
 from evalguard_core import claims, queues, rubrics
 from evalguard_core.errors import ConflictError, EvalGuardError
 from evalguard_ui import labeling, rubric_form, session
+from evalguard_ui.widgets import inert
 
 FLASH = "label_flash"
 
@@ -40,7 +41,7 @@ st.progress(
     text=f"{p['done']} of {p['total']} done, {mine} by you",
 )
 if queue.get("instructions"):
-    st.info(queue["instructions"])
+    st.info(inert(queue["instructions"]))
 
 # The item on screen stays the one labelled, even if its lease runs out while the rater reads
 # (a fresh claim on every rerun would silently move the click to another item).
@@ -148,21 +149,25 @@ labeling.focus("Score" if has_score else None, token=f"{queue_id}:{item['item_id
 def _save(label: str | None) -> None:
     """Record the label (telling the rater if the lease had run out) and move on."""
     try:
-        result = annotations.create_annotation(
+        result = annotations.label_claimed(
             scope,
-            annotator=who.name,
-            target_id=item["target_id"],
-            target_type=item["target_type"],
+            queue_id,
+            who.name,
+            item,
             label=label,
             score=score,
             comment=comment or None,
-            queue_id=queue_id,
             source="ui",
             shown_order=order,
         )
     except EvalGuardError as exc:
-        session.show_error(exc)
-        return
+        refused = labeling.flash_after_refusal(exc.details, item["item_id"])
+        if refused is None:
+            session.show_error(exc)
+            return
+        st.session_state[FLASH] = refused
+        st.session_state.pop(current_key, None)
+        st.rerun()
     message = labeling.flash_after_label(result, label)
     if message:
         st.session_state[FLASH] = message

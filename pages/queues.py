@@ -7,6 +7,7 @@ import streamlit as st
 
 from evalguard_core import claims, queues, runs
 from evalguard_core.runs import CaseFilter
+from evalguard_core.textlist import split_list
 from evalguard_ui import session
 from evalguard_ui.widgets import run_label, run_safely
 
@@ -23,6 +24,10 @@ if who.can("admin"):
         per_item = c1.number_input("Raters per item", min_value=1, max_value=100, value=1)
         lease = c2.number_input("Lease (seconds)", min_value=10, value=900)
         instructions = st.text_area("Instructions for raters")
+        unclaimed = st.checkbox(
+            "Accept labels on items the rater did not claim",
+            help="Off: a label needs the rater's live lease on the item (claim, then label).",
+        )
         if st.form_submit_button("Create queue", type="primary"):
             created = run_safely(
                 lambda: queues.create_queue(
@@ -30,10 +35,11 @@ if who.can("admin"):
                     created_by=who.name,
                     name=name,
                     target_type=target_type,
-                    label_options=[x.strip() for x in labels.split(",") if x.strip()] or None,
+                    label_options=split_list(labels),
                     annotations_per_item=int(per_item),
                     lease_seconds=int(lease),
                     instructions=instructions or None,
+                    allow_unclaimed=unclaimed,
                 )
             )
             if created:

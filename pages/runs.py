@@ -6,10 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evalguard_core import runs
+from evalguard_core import importers, runs
 from evalguard_core.runs import CaseFilter
-from evalguard_ui import session
-from evalguard_ui.widgets import run_label, run_safely, with_uploaded_file
+from evalguard_ui import importing, session
+from evalguard_ui.widgets import run_label, run_safely
 
 PAGE_SIZE = 50
 
@@ -18,19 +18,36 @@ who = session.require_role("viewer")
 scope = session.scope()
 
 if who.can("admin"):
-    with st.expander("Import an eval run (CSV, JSONL or Parquet)", expanded=False):
-        upload = st.file_uploader("Eval-run file", type=["csv", "jsonl", "json", "parquet"])
+    with st.expander("Import an eval run (EvalGuard or another tool's results)", expanded=False):
+        st.caption(
+            "EvalGuard CSV/JSONL/Parquet, or files written by Inspect AI, promptfoo, DeepEval, "
+            "lm-eval, Ragas, MLflow, MT-Bench, AlpacaEval, HELM (zip the run folder), OpenAI "
+            "Evals, Every Eval Ever, LangSmith, Langfuse, Braintrust. Nothing is written until "
+            "you press Import."
+        )
+        upload = st.file_uploader("Eval-result file")
         name = st.text_input("Run name (optional)")
-        if upload is not None and st.button("Import", type="primary"):
-            with st.spinner(f"Importing {upload.name}…"):
-                result = run_safely(
-                    lambda: with_uploaded_file(
-                        upload, lambda p: runs.import_run(scope, p, name=name or None)
+        if upload is not None:
+            fmt = st.selectbox("Format", importing.format_choices())
+            path = run_safely(lambda: importing.staged_upload(upload))
+            chosen = None if fmt == "(detect)" else fmt
+            preview = run_safely(lambda: importing.cached_preview(path, chosen)) if path else None
+            if preview:
+                importing.show_preview(preview)
+            if path and st.button("Import", type="primary"):
+                with st.spinner(f"Importing {upload.name}…"):
+                    outcome = run_safely(
+                        lambda: importers.import_path(scope, path, name=name or None, fmt=chosen)
                     )
-                )
-            if result:
-                st.success(f"Imported {result.cases:,} cases as run `{result.run_id}`.")
-                st.session_state["runs_selected"] = result.run_id
+                if outcome:
+                    total = sum(r["cases"] for r in outcome.runs)
+                    st.success(
+                        f"Imported {total:,} cases as "
+                        + ", ".join(f"run `{r['run_id']}`" for r in outcome.runs)
+                        + f" ({', '.join(outcome.formats)})."
+                    )
+                    st.session_state["runs_selected"] = outcome.runs[0]["run_id"]
+                    importing.forget_upload()
 
 all_runs = runs.list_runs(scope)
 if not all_runs:
@@ -46,7 +63,7 @@ default = (
 run_id = st.selectbox(
     "Run", ids, index=default, format_func=lambda i: run_label(all_runs[ids.index(i)])
 )
-summary = runs.get_run_summary(scope, run_id)
+summary = runs.get_run_summary(scope, run_id, blind=who.blind)
 if "synthetic demo" in summary["name"]:
     st.caption("This is the synthetic demo run: generated data, not real results.")
 
@@ -57,7 +74,8 @@ cols[2].metric("Human labels", f"{summary['human_labels']['annotations']:,}")
 lat = summary["latency_ms"]
 cols[3].metric("Latency p50", f"{lat['p50']:.0f} ms" if lat["n"] else "–")
 
-scorers = summary["scorers"]
+# Raters label blind: no score or verdict charts, filters or columns for the annotator role.
+scorers = [] if who.blind else summary["scorers"]
 numeric = [s["scorer"] for s in scorers if s["n_scores"]]
 labelled = [s for s in scorers if s["labels"]]
 left, right = st.columns(2)
@@ -99,10 +117,12 @@ case_filter = CaseFilter(
     label=None if label == "(any)" else label,
     search=search or None,
 )
-count = runs.list_cases(scope, run_id, case_filter, limit=1)["total"]
+count = runs.list_cases(scope, run_id, case_filter, limit=1, blind=who.blind)["total"]
 pages = max(1, -(-count // PAGE_SIZE))
 page = g3.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1)
-result = runs.list_cases(scope, run_id, case_filter, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+result = runs.list_cases(
+    scope, run_id, case_filter, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, blind=who.blind
+)
 st.caption(f"{result['total']:,} matching cases")
 table = pd.DataFrame(
     [
@@ -122,3 +142,10 @@ table = pd.DataFrame(
     ]
 )
 st.dataframe(table, use_container_width=True, hide_index=True)
+
+reasoned = [
+    c for c in result["cases"] if any(v.get("judge_reasoning") for v in c["scores"].values())
+]
+if reasoned:
+    with st.expander(f"Judge reasoning ({len(reasoned)} cases on this page)"):
+        importing.show_reasoning(reasoned)

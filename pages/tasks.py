@@ -9,7 +9,7 @@ from evalguard_core import runs, tasks
 from evalguard_core.errors import EvalGuardError
 from evalguard_core.runs import CaseFilter
 from evalguard_ui import session
-from evalguard_ui.widgets import run_label, run_safely
+from evalguard_ui.widgets import inert, run_label, run_safely
 
 SELECTED = "tasks_selected"
 FLASH = "tasks_flash"
@@ -45,7 +45,9 @@ def submit_label(task_id: str, item_id: str, option: str) -> None:
         st.session_state[ERROR] = exc.message
         return
     st.session_state[FLASH] = f"Item {item['position']} labelled **{option}**."
-    nxt = tasks.next_unlabelled(tasks.get_task(scope, task_id), after=item_id)
+    nxt = tasks.next_unlabelled(
+        tasks.get_task(scope, task_id, blind_for=session.blind_name()), after=item_id
+    )
     st.session_state[current_key(task_id)] = nxt["id"] if nxt else None
 
 
@@ -169,7 +171,7 @@ task_id = st.selectbox(
     format_func=lambda i: task_title(all_tasks[task_ids.index(i)]),
 )
 st.session_state[SELECTED] = task_id
-task = tasks.get_task(scope, task_id)
+task = tasks.get_task(scope, task_id, blind_for=session.blind_name())
 items = task["items"]
 by_id = {item["id"]: item for item in items}
 
@@ -178,7 +180,7 @@ st.progress(
     text=f"{task['completedCount']} of {task['itemCount']} items labelled · {task['status']}",
 )
 if task["instructions"]:
-    st.info(task["instructions"])
+    st.info(inert(task["instructions"]))
 
 # -- label -------------------------------------------------------------------------------------
 if FLASH in st.session_state:

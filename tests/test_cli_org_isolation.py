@@ -26,6 +26,7 @@ CASES = {
     "orgs create": None,
     "orgs list": None,
     "serve": None,
+    "formats": None,  # lists the importers; touches no data
     "migrate": None,  # whole store: the schema
     "store copy": None,  # whole store, every organization, by design
     "demo": None,

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+import re
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evalguard_core import __version__
 from evalguard_core.api.deps import RateLimiter
 from evalguard_core.api.errors import error_body, install_error_handlers
 from evalguard_core.api.routes import ROUTERS
+from evalguard_core.api.web import FailedAuthGate, FailedAuthLimiter, SecurityHeaders
 from evalguard_core.config import settings
 from evalguard_core.store import Store
+
+# File uploads stream to disk under their own, larger limit (EVALGUARD_MAX_UPLOAD_BYTES),
+# enforced by the route itself as the body arrives.
+_UPLOAD_PATH = re.compile(r"/v1/runs(/[^/]+/labels)?/?$")
+
+
+def is_upload(scope: Scope) -> bool:
+    """Whether a request is one of the file-upload routes."""
+    return scope.get("method") == "POST" and bool(_UPLOAD_PATH.search(scope.get("path", "")))
 
 
 class BodySizeLimit:
@@ -23,7 +39,7 @@ class BodySizeLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
-        if scope["type"] != "http":
+        if scope["type"] != "http" or is_upload(scope):
             await self.app(scope, receive, send)
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
@@ -34,7 +50,7 @@ class BodySizeLimit:
         too_large = False
         started = False
 
-        async def counting_receive() -> dict:
+        async def counting_receive() -> Message:
             nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
@@ -44,7 +60,7 @@ class BodySizeLimit:
                     raise _BodyTooLarge
             return message
 
-        async def guarded_send(message: dict) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
             if too_large:
                 return  # the app's answer to the aborted body (e.g. a 400) is replaced below
@@ -91,6 +107,8 @@ def create_api(
     *,
     rate_limit: str | None = None,
     max_body_bytes: int | None = None,
+    max_upload_bytes: int | None = None,
+    auth_fail_limit: str | None = None,
 ) -> FastAPI:
     """Build the API over `store` (served under /api by server.py)."""
     api = FastAPI(
@@ -99,11 +117,13 @@ def create_api(
         description="Human review of LLM evaluations. Every call needs "
         "`Authorization: Bearer <key>` except /health and /openapi.json.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below from local assets, not a CDN
         redoc_url=None,
     )
     api.state.store = store
+    api.state.max_upload_bytes = max_upload_bytes or settings().max_upload_bytes
     api.state.rate_limiter = RateLimiter(rate_limit or settings().rate_limit)
+    api.state.auth_limiter = FailedAuthLimiter(auth_fail_limit)
     install_error_handlers(api)
 
     @api.get("/health", tags=["meta"], summary="Liveness")
@@ -113,10 +133,50 @@ def create_api(
 
     for router in ROUTERS:
         api.include_router(router)
+    _serve_docs_offline(api)
     limit = max_body_bytes or settings().max_body_bytes
     api.add_middleware(BodySizeLimit, max_bytes=limit)
+    api.add_middleware(
+        FailedAuthGate, limiter=api.state.auth_limiter, store=store
+    )  # before routing
+    api.add_middleware(SecurityHeaders)
     _document_400_not_422(api)
     return api
+
+
+def _serve_docs_offline(api: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc from assets shipped in a pinned package.
+
+    FastAPI's defaults load the scripts from a CDN (a blank page offline) and ReDoc also pulls
+    Google Fonts; here every asset comes from this server (`fastapi-offline`'s static files).
+    """
+    import fastapi_offline
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    api.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @api.get("/docs", include_in_schema=False)
+    async def swagger(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title="EvalGuard API",
+            swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs-assets/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @api.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}/openapi.json",
+            title="EvalGuard API",
+            redoc_js_url=f"{root}/docs-assets/redoc.standalone.js",
+            redoc_favicon_url=f"{root}/docs-assets/favicon.png",
+            with_google_fonts=False,
+        )
 
 
 def _document_400_not_422(api: FastAPI) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -12,10 +12,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import parse, storage, strategies
 
 from evalguard_core import auth
+from evalguard_core.api.web import client_address
 from evalguard_core.auth import Actor
-from evalguard_core.errors import RateLimitedError
+from evalguard_core.errors import AuthenticationError, RateLimitedError
 from evalguard_core.models import ErrorResponse
 from evalguard_core.store import Scope, Store
+
+# Paging bounds: a larger offset is a 400, never an overflow in the database (a 500).
+MAX_OFFSET = 1_000_000_000
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `evalguard keys create`.")
 
@@ -64,12 +68,20 @@ async def get_actor(
     key = creds.credentials if creds else None
     actor = auth.cached_actor(store, key)
     if actor is None:
-        actor = await run_in_threadpool(auth.authenticate, store, key)
+        # Unknown key: an address that failed too often is refused before any database lookup.
+        limiter = request.app.state.auth_limiter
+        address = client_address(request.scope)
+        limiter.check(address)
+        try:
+            actor = await run_in_threadpool(auth.authenticate, store, key)
+        except AuthenticationError:
+            limiter.failed(address)
+            raise
     request.app.state.rate_limiter.check(actor.key_id or actor.name)
     return actor
 
 
-def require(role: str) -> Callable[..., Actor]:
+def require(role: str) -> Callable[..., Awaitable[Actor]]:
     """A dependency giving the actor when its role is at least `role` (403 otherwise)."""
 
     async def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:

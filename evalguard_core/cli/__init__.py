@@ -10,7 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from evalguard_core.cli import common
+import httpx
+
+from evalguard_core import __version__
+from evalguard_core.cli import common, remote
 from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError
 
@@ -37,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="evalguard",
         description="EvalGuard: human review of LLM evals. See README.md for a tour.",
     )
+    parser.add_argument("--version", action="version", version=f"evalguard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"evalguard_core.cli.{name}").register(sub)
@@ -52,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvalGuardError as exc:
         print(f"evalguard: error: {exc.message}", file=sys.stderr)
         return 2
+    except httpx.TransportError as exc:  # remote mode: the server cannot be reached
+        url = getattr(args, "url", None) or "the server"
+        print(f"evalguard: error: cannot reach {url}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("evalguard: interrupted", file=sys.stderr)
         return 130
@@ -66,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         common.close_store()
+        remote.close_clients()
     return int(code or 0)
 
 

@@ -11,7 +11,9 @@ from typing import Any
 from evalguard_core import reports, rubrics
 from evalguard_core.alignment import GATE_MIN_N, format_ci
 from evalguard_core.cli.common import add_common, open_scope
+from evalguard_core.cli.remote import add_remote, client
 from evalguard_core.errors import ValidationError
+from evalguard_core.textlist import split_list
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
     p.add_argument("--html", metavar="FILE", help="also write the report as HTML")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_align)
 
 
@@ -113,26 +116,50 @@ def cmd_align(args: argparse.Namespace) -> int:
         raise ValidationError(
             "give --judge (or --questions Q=JUDGE,...)", details={"field": "judge"}
         )
-    order = [s.strip() for s in args.label_order.split(",")] if args.label_order else None
-    report = reports.build_report(
-        open_scope(args),
-        run_id=args.run,
-        judge=args.judge,
-        queue_id=args.queue,
-        task_id=args.task,
-        reference=args.reference,
-        label_order=order,
-        n_boot=args.n_boot,
-        seed=args.seed,
-        question=args.question,
-        rubric_version=args.rubric_version,
-    )
-    passed, reasons = True, []
-    if args.fail_under:
-        block = reports.gate_report(
-            report, args.fail_under, on=args.on, allow_small=args.allow_small
+    order = split_list(args.label_order)
+    eg = client(args)
+    passed, reasons = True, list[str]()
+    if eg is not None and (args.question or args.rubric_version):
+        raise ValidationError(
+            "--question and --rubric-version work on a local store (not with --url) for now",
+            details={"field": "question"},
         )
-        passed, reasons = block["passed"], block["reasons"]
+    if eg is not None:
+        # The server computes the report and the gate with the same code.
+        report = eg.alignment(
+            args.run,
+            args.judge,
+            queue_id=args.queue,
+            task_id=args.task,
+            reference=args.reference,
+            label_order=args.label_order,
+            n_boot=args.n_boot,
+            seed=args.seed,
+            fail_under=args.fail_under or None,
+            on=args.on,
+            allow_small=args.allow_small or None,
+        )
+        if args.fail_under:
+            passed, reasons = report["gate"]["passed"], report["gate"]["reasons"]
+    else:
+        report = reports.build_report(
+            open_scope(args),
+            run_id=args.run,
+            judge=args.judge,
+            queue_id=args.queue,
+            task_id=args.task,
+            reference=args.reference,
+            label_order=order,
+            n_boot=args.n_boot,
+            seed=args.seed,
+            question=args.question,
+            rubric_version=args.rubric_version,
+        )
+        if args.fail_under:
+            block = reports.gate_report(
+                report, args.fail_under, on=args.on, allow_small=args.allow_small
+            )
+            passed, reasons = block["passed"], block["reasons"]
     if args.markdown:
         Path(args.markdown).write_text(reports.to_markdown(report), encoding="utf-8")
     if args.html:

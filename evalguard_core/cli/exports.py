@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from evalguard_core import exports
 from evalguard_core.cli.common import add_common, emit, open_scope
+from evalguard_core.cli.remote import add_remote, client
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,11 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=exports.FORMATS, help="default: from --output's extension")
     p.add_argument("--output", "-o", help="file to write (default: CSV to stdout)")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_export)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the export."""
+    eg = client(args)
+    if eg is not None:
+        return _remote_export(args, eg)
     scope = open_scope(args)
     filters = {"run_id": args.run, "queue_id": args.queue, "judge": args.judge}
     if args.output:
@@ -37,4 +43,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     table = exports.export_table(scope, args.kind, **filters)
     sys.stdout.buffer.write(exports.to_bytes(table, args.format or "csv"))
+    return 0
+
+
+def _remote_export(args: argparse.Namespace, eg: Any) -> int:
+    """The same export fetched from the server."""
+    fmt = args.format or (exports.format_for_path(Path(args.output)) if args.output else "csv")
+    data = eg.export(args.kind, format=fmt, run_id=args.run, queue_id=args.queue, judge=args.judge)
+    if args.output:
+        Path(args.output).write_bytes(data)
+        n = exports.count_rows(data, fmt)
+        emit(
+            args,
+            {"kind": args.kind, "rows": n, "path": args.output},
+            f"wrote {n} rows to {args.output}",
+        )
+        return 0
+    sys.stdout.buffer.write(data)
     return 0

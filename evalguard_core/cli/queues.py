@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from evalguard_core import claims, events, queues
 from evalguard_core.cli.common import add_common, emit, open_scope, table
+from evalguard_core.cli.remote import add_remote, client
+from evalguard_core.errors import ValidationError
 from evalguard_core.runs import CaseFilter
+from evalguard_core.textlist import split_list
+
+_PAGE = 1000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,14 +29,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instructions")
     p.add_argument("--per-item", type=int, default=1, help="raters per item (overlap)")
     p.add_argument("--lease-seconds", type=int, default=queues.DEFAULT_LEASE_SECONDS)
+    p.add_argument(
+        "--allow-unclaimed",
+        action="store_true",
+        help="accept labels on items the rater did not claim (while the item has room)",
+    )
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_create)
     p = qsub.add_parser("list", help="list queues with progress")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_list)
     p = qsub.add_parser("show", help="one queue with progress per rater")
     p.add_argument("queue_id")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_show)
     p = qsub.add_parser("add", help="add targets: ids, a file of ids, or a run's filtered cases")
     p.add_argument("queue_id")
@@ -40,20 +54,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--label-scorer", help="e.g. llm_judge")
     p.add_argument("--label", help="e.g. fail")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_add)
     p = qsub.add_parser("claims", help="live claims of a queue")
     p.add_argument("queue_id")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_claims)
     p = qsub.add_parser("expire", help="mark run-out leases expired")
     p.add_argument("queue_id")
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_expire)
     p = qsub.add_parser("events", help="the queue's event log, newest first")
     p.add_argument("queue_id")
     p.add_argument("--kind", help="claim, release, expire, heartbeat, annotate, relabel ...")
     p.add_argument("--limit", type=int, default=50)
     add_common(p)
+    add_remote(p)
     p.set_defaults(handler=cmd_events)
 
 
@@ -68,25 +86,31 @@ def _progress_text(q: dict) -> str:
 
 def cmd_create(args: argparse.Namespace) -> int:
     """Create a queue and print its id."""
-    q = queues.create_queue(
-        open_scope(args),
-        created_by="cli",
-        name=args.name,
-        target_type=args.target_type,
-        label_options=[s.strip() for s in args.labels.split(",")] if args.labels else None,
-        score_min=args.score_min,
-        score_max=args.score_max,
-        instructions=args.instructions,
-        annotations_per_item=args.per_item,
-        lease_seconds=args.lease_seconds,
-    )
+    settings = {
+        "name": args.name,
+        "target_type": args.target_type,
+        "label_options": split_list(args.labels),
+        "score_min": args.score_min,
+        "score_max": args.score_max,
+        "instructions": args.instructions,
+        "annotations_per_item": args.per_item,
+        "lease_seconds": args.lease_seconds,
+        "allow_unclaimed": args.allow_unclaimed,
+    }
+    eg = client(args)
+    if eg is not None:
+        body = {k: v for k, v in settings.items() if v is not None}
+        q = eg.create_queue(body.pop("name"), body.pop("target_type"), **body)
+    else:
+        q = queues.create_queue(open_scope(args), created_by="cli", **settings)
     emit(args, q, q["queue_id"])
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     """List queues."""
-    rows = queues.list_queues(open_scope(args))
+    eg = client(args)
+    rows = eg.list_queues() if eg is not None else queues.list_queues(open_scope(args))
     for q in rows:
         q["status"] = _progress_text(q)
     emit(args, rows, table(rows, ["queue_id", "name", "target_type", "status"]))
@@ -95,7 +119,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Show a queue."""
-    q = queues.get_queue(open_scope(args), args.queue_id)
+    eg = client(args)
+    q = (
+        eg.get_queue(args.queue_id)
+        if eg is not None
+        else queues.get_queue(open_scope(args), args.queue_id)
+    )
     lines = [
         f"queue    {q['queue_id']}  ({q['name']}, {q['target_type']})",
         f"labels   {', '.join(q['label_options'])}; {q['annotations_per_item']} per item; "
@@ -109,28 +138,67 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Add targets to a queue."""
+    eg = client(args)
+    if eg is not None:
+        ids = _target_ids(args)
+        if args.run:
+            ids += _remote_run_targets(eg, args)
+        result = eg.add_items(args.queue_id, ids)
+        emit(args, result, f"added {result['added']}, duplicates {result['duplicates']}")
+        return 0
     scope = open_scope(args)
     if args.run:
         f = CaseFilter(label_scorer=args.label_scorer, label=args.label)
         result = queues.add_from_run(scope, args.queue_id, args.run, f, actor="cli")
     else:
-        ids = list(args.targets)
-        if args.file:
-            ids += [x.strip() for x in Path(args.file).read_text("utf-8").splitlines() if x.strip()]
-        result = queues.add_items(scope, args.queue_id, ids, actor="cli")
+        result = queues.add_items(scope, args.queue_id, _target_ids(args), actor="cli")
     emit(args, result, f"added {result['added']}, duplicates {result['duplicates']}")
     return 0
 
 
+def _target_ids(args: argparse.Namespace) -> list[str | int]:
+    """Target ids given on the command line and in --file."""
+    ids: list[str | int] = list(args.targets)
+    if args.file:
+        ids += [x.strip() for x in Path(args.file).read_text("utf-8").splitlines() if x.strip()]
+    return ids
+
+
+def _remote_run_targets(eg: Any, args: argparse.Namespace) -> list[str | int]:
+    """A run's (filtered) cases as target ids, paged from the server's case listing."""
+    out: list[str | int] = []
+    offset = 0
+    while True:  # bounded by the run's size: each page advances by its length
+        page = eg.list_cases(
+            args.run, label_scorer=args.label_scorer, label=args.label, limit=_PAGE, offset=offset
+        )
+        out += [f"{args.run}:{c['case_id']}" for c in page["cases"]]
+        offset += len(page["cases"])
+        if not page["cases"] or offset >= page["total"]:
+            return out
+
+
 def cmd_claims(args: argparse.Namespace) -> int:
     """List live claims."""
-    rows = claims.list_claims(open_scope(args), args.queue_id)["claims"]
+    eg = client(args)
+    rows = (
+        eg.list_claims(args.queue_id)
+        if eg is not None
+        else claims.list_claims(open_scope(args), args.queue_id)
+    )["claims"]
     emit(args, rows, table(rows, ["item_id", "target_id", "annotator", "lease_expires_at"]))
     return 0
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
     """Sweep run-out leases."""
+    if getattr(args, "url", None):
+        # The server expires leases itself on every claim; there is no API to force a sweep.
+        raise ValidationError(
+            "queues expire works on a local store only (the server expires leases itself); "
+            "drop --url / unset EVALGUARD_URL",
+            details={"field": "url"},
+        )
     n = claims.expire_leases(open_scope(args), args.queue_id)
     emit(args, {"expired_items": n}, f"expired leases on {n} item(s)")
     return 0
@@ -138,8 +206,12 @@ def cmd_expire(args: argparse.Namespace) -> int:
 
 def cmd_events(args: argparse.Namespace) -> int:
     """Print the event log."""
-    page = events.list_events(
-        open_scope(args), queue_id=args.queue_id, kind=args.kind, limit=args.limit
-    )
+    eg = client(args)
+    if eg is not None:
+        page = eg.list_events(args.queue_id, kind=args.kind, limit=args.limit)
+    else:
+        page = events.list_events(
+            open_scope(args), queue_id=args.queue_id, kind=args.kind, limit=args.limit
+        )
     emit(args, page, table(page["events"], ["event_id", "at", "actor", "kind", "item_id"]))
     return 0

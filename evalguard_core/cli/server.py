@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--no-demo", action="store_true", help="do not seed the demo into a new store")
+    p.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="serve a store without API keys on a non-loopback host (every visitor is admin)",
+    )
     add_common(p, org=False)
     p.set_defaults(handler=cmd_serve)
 
@@ -26,35 +32,55 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def server_script() -> Path:
-    """server.py at the root of the source tree."""
-    return Path(__file__).resolve().parents[2] / "server.py"
+    """server.py of the UI: at the top of a source checkout, or in the installed evalguard_app."""
+    checkout = Path(__file__).resolve().parents[2] / "server.py"
+    if checkout.exists():
+        return checkout
+    spec = importlib.util.find_spec("evalguard_app")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        script = Path(folder) / "server.py"
+        if script.exists():
+            return script
+    raise EvalGuardError(
+        "cannot find the EvalGuard UI (server.py); reinstall the package: pip install evalguard"
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Replace this process with the one-process server."""
     script = server_script()
-    if not script.exists():
-        raise EvalGuardError(f"cannot find {script}; run `evalguard serve` from a source checkout")
     from evalguard_core.db import is_database_url
+    from evalguard_core.serving import NO_AUTH_BANNER, check_exposure
     from evalguard_core.store import Store
 
     where = location(args)
     env = dict(os.environ)
+    store = None
     if is_database_url(where):
         # Fail here with one line (server down, wrong password, missing database, unmigrated
         # or newer schema) rather than half-way through the server's start.
-        Store.open(where).close()
+        store = Store.open(where)
         env["EVALGUARD_DATABASE_URL"] = where
     else:
         # Fail here with one clear line if another process holds the file. A file that does
         # not exist yet is left for the server to create, so it seeds the demo on first start.
         if Path(args.db).exists():
-            Store.open(Path(args.db)).close()
+            store = Store.open(Path(args.db))
         env["EVALGUARD_DB"] = str(Path(args.db).resolve())
         env.pop("EVALGUARD_DATABASE_URL", None)
+    # Without keys (local single-user mode: everyone is admin) only loopback is served.
+    try:
+        banner = check_exposure(store, args.host, insecure_no_auth=args.insecure_no_auth)
+    finally:
+        if store is not None:
+            store.close()
+    if banner:
+        print(NO_AUTH_BANNER.format(host=args.host), file=sys.stderr, flush=True)
     env.update(EVALGUARD_PORT=str(args.port), EVALGUARD_HOST=args.host)
     if args.no_demo:
         env["EVALGUARD_DEMO"] = "0"
+    if args.insecure_no_auth:
+        env["EVALGUARD_INSECURE_NO_AUTH"] = "1"
     print(
         f"EvalGuard on http://{args.host}:{args.port}  (API: /api, docs: /api/docs)",
         file=sys.stderr,

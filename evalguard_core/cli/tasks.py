@@ -7,16 +7,10 @@ import argparse
 from evalguard_core import tasks
 from evalguard_core.cli.common import add_common, emit, open_scope, table
 from evalguard_core.errors import ValidationError
+from evalguard_core.textlist import split_list
 
 # The CLI acts as the operator of the store file, not as an API key.
 CLI_ACTOR = "cli"
-
-
-def _csv(value: str | None) -> list[str] | None:
-    """'a, b,c' -> ['a', 'b', 'c'] (None stays None)."""
-    if value is None:
-        return None
-    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,13 +56,13 @@ def cmd_create(args: argparse.Namespace) -> int:
     }
     if args.trace_ids:
         try:
-            ids = [int(t) for t in _csv(args.trace_ids) or []]
+            ids = [int(t) for t in split_list(args.trace_ids) or []]
         except ValueError:
             raise ValidationError("--trace-ids: trace ids are integers") from None
         task = tasks.create_task(scope, trace_ids=ids, **common)
     else:
         task = tasks.create_task_from_run(
-            scope, run_id=args.run, case_ids=_csv(args.case_ids), **common
+            scope, run_id=args.run, case_ids=split_list(args.case_ids), **common
         )
     emit(args, task, task["id"])
     return 0

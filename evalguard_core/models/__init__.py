@@ -4,7 +4,14 @@ Input models forbid unknown fields (`extra="forbid"`): a client can never set a 
 server owns (annotator, timestamps, ids), see docs/adr/0004-mass-assignment.md.
 """
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Request numbers are strict: JSON `true` or `"3"` is not a number, and NaN, Infinity and
+# overflowing literals (1e309 parses as inf) are refused, each a 400 naming the field.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Count = Annotated[int, Field(strict=True)]
 
 
 class InputModel(BaseModel):

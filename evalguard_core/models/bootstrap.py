@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from evalguard_core.models import InputModel, OutputModel
+from evalguard_core.models import Count, InputModel, Number, OutputModel
 from evalguard_core.sampling import MAX_EDGES, MAX_SAMPLE, MAX_SEED, MIN_SAMPLE
 
 Strategy = Literal["score", "latency", "scorer", "none"]
@@ -20,14 +20,14 @@ class BootstrapRequest(InputModel):
 
     queue_id: UUID
     run_id: UUID
-    sample_count: int = Field(100, ge=MIN_SAMPLE, le=MAX_SAMPLE)
+    sample_count: Count = Field(100, ge=MIN_SAMPLE, le=MAX_SAMPLE)
     stratify_by: Strategy = "score"
     scorer: str | None = Field(
         None,
         description="score: a numeric scorer (default: the run's first, alphabetically); "
         "scorer: a scorer with labels (default: the run's first with labels)",
     )
-    edges: list[float] | None = Field(
+    edges: list[Number] | None = Field(
         None,
         min_length=1,
         max_length=MAX_EDGES,
@@ -37,7 +37,7 @@ class BootstrapRequest(InputModel):
     allocation: Allocation = Field(
         "equal", description="equal (default, active learning) or proportional to stratum size"
     )
-    seed: int | None = Field(
+    seed: Count | None = Field(
         None, ge=0, le=MAX_SEED, description="same seed, same run, same queue → same sample"
     )
 

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictStr
 
-from evalguard_core.models import InputModel, OutputModel
+from evalguard_core import bounds
+from evalguard_core.models import Count, InputModel, Number, OutputModel
 from evalguard_core.models.runs import CaseContent
 
 TargetType = Literal["eval_case", "trace", "pairwise"]
@@ -17,35 +18,57 @@ TargetType = Literal["eval_case", "trace", "pairwise"]
 class QueueCreate(InputModel):
     """`POST /api/v1/annotations/queues` (admin)."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=bounds.NAME_MAX_CHARS)
     target_type: TargetType = "eval_case"
-    label_options: list[str] | None = Field(default=None, min_length=1, max_length=50)
-    score_min: float | None = None
-    score_max: float | None = None
-    instructions: str | None = Field(default=None, max_length=20_000)
-    annotations_per_item: int = Field(default=1, ge=1, le=100)
-    lease_seconds: int = Field(default=900, ge=10, le=604_800)
+    label_options: list[str] | None = Field(
+        default=None, min_length=1, max_length=bounds.QUEUE_LABEL_OPTIONS_MAX
+    )
+    score_min: Number | None = None
+    score_max: Number | None = None
+    instructions: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
+    annotations_per_item: Count = Field(
+        default=bounds.ANNOTATIONS_PER_ITEM_DEFAULT,
+        ge=bounds.ANNOTATIONS_PER_ITEM_MIN,
+        le=bounds.ANNOTATIONS_PER_ITEM_MAX,
+    )
+    lease_seconds: Count = Field(
+        default=bounds.LEASE_SECONDS_DEFAULT,
+        ge=bounds.LEASE_SECONDS_MIN,
+        le=bounds.LEASE_SECONDS_MAX,
+    )
+    allow_unclaimed: bool = Field(
+        default=False,
+        strict=True,
+        description="accept labels on items the rater did not claim (while the item has room)",
+    )
 
 
 class QueueUpdate(InputModel):
     """`PATCH /api/v1/annotations/queues/{id}` (admin): only the fields sent change."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    label_options: list[str] | None = Field(default=None, min_length=1, max_length=50)
-    score_min: float | None = None
-    score_max: float | None = None
-    instructions: str | None = Field(default=None, max_length=20_000)
-    annotations_per_item: int | None = Field(default=None, ge=1, le=100)
-    lease_seconds: int | None = Field(default=None, ge=10, le=604_800)
+    name: str | None = Field(default=None, min_length=1, max_length=bounds.NAME_MAX_CHARS)
+    label_options: list[str] | None = Field(
+        default=None, min_length=1, max_length=bounds.QUEUE_LABEL_OPTIONS_MAX
+    )
+    score_min: Number | None = None
+    score_max: Number | None = None
+    instructions: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
+    annotations_per_item: Count | None = Field(
+        default=None, ge=bounds.ANNOTATIONS_PER_ITEM_MIN, le=bounds.ANNOTATIONS_PER_ITEM_MAX
+    )
+    lease_seconds: Count | None = Field(
+        default=None, ge=bounds.LEASE_SECONDS_MIN, le=bounds.LEASE_SECONDS_MAX
+    )
+    allow_unclaimed: bool | None = Field(default=None, strict=True)
 
 
 class ItemsAdd(InputModel):
     """`POST /api/v1/annotations/queues/items` (admin)."""
 
     queue_id: UUID
-    target_ids: list[str | int] = Field(
+    target_ids: list[StrictStr | Count] = Field(
         min_length=1,
-        max_length=10_000,
+        max_length=bounds.TARGETS_PER_CALL_MAX,
         description="`<run_id>:<case_id>` or numeric trace ids (pairwise: cases of pairwise runs)",
     )
 
@@ -60,11 +83,11 @@ class LeaseRequest(InputModel):
     """Release or heartbeat a lease; admins may name another rater's lease to release."""
 
     queue_id: UUID
-    item_id: int = Field(ge=1)
+    item_id: Count = Field(ge=1, le=2**63 - 1)
     annotator: str | None = Field(
         default=None,
         min_length=1,
-        max_length=200,
+        max_length=bounds.NAME_MAX_CHARS,
         description="release only, admin only: whose lease to release (default: yours)",
     )
 
@@ -73,17 +96,17 @@ class HeartbeatRequest(InputModel):
     """`POST /api/v1/annotations/queue/heartbeat`."""
 
     queue_id: UUID
-    item_id: int = Field(ge=1)
+    item_id: Count = Field(ge=1, le=2**63 - 1)
 
 
 class AnnotationCreate(InputModel):
     """`POST /api/v1/annotations`: exactly these fields; anything else is a 400."""
 
-    target_id: str | int = Field(description="`<run_id>:<case_id>` or a numeric trace id")
+    target_id: StrictStr | Count = Field(description="`<run_id>:<case_id>` or a numeric trace id")
     target_type: TargetType
-    score: float | None = Field(default=None, allow_inf_nan=False)
-    label: str | None = Field(default=None, min_length=1, max_length=200)
-    comment: str | None = Field(default=None, max_length=10_000)
+    score: Number | None = None
+    label: str | None = Field(default=None, min_length=1, max_length=bounds.LABEL_MAX_CHARS)
+    comment: str | None = Field(default=None, max_length=bounds.COMMENT_MAX_CHARS)
     queue_id: UUID | None = None
 
 
@@ -117,6 +140,7 @@ class QueuePublic(OutputModel):
     instructions: str | None = None
     annotations_per_item: int
     lease_seconds: int
+    allow_unclaimed: bool = False
     created_by: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -10,22 +10,26 @@ from datetime import datetime
 
 from pydantic import Field
 
-from evalguard_core.models import InputModel, OutputModel
+from evalguard_core import bounds
+from evalguard_core.models import Count, InputModel, OutputModel
 
 
 class TaskCreate(InputModel):
     """`POST /api/annotations/tasks`; `labelOptions` defaults to pass/fail."""
 
-    name: str = Field(min_length=1, max_length=200)
-    trace_ids: list[int] = Field(
-        alias="traceIds", min_length=1, max_length=10_000, description="numeric trace ids"
+    name: str = Field(min_length=1, max_length=bounds.NAME_MAX_CHARS)
+    trace_ids: list[Count] = Field(
+        alias="traceIds",
+        min_length=1,
+        max_length=bounds.TASK_ITEMS_MAX,
+        description="numeric trace ids",
     )
-    instructions: str | None = Field(default=None, max_length=20_000)
+    instructions: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
     label_options: list[str] | None = Field(
         default=None,
         alias="labelOptions",
         min_length=1,
-        max_length=20,
+        max_length=bounds.TASK_LABEL_OPTIONS_MAX,
         description='default ["pass", "fail"]',
     )
 
@@ -35,7 +39,7 @@ class TaskLabel(InputModel):
 
     item_id: str = Field(alias="itemId", min_length=1, max_length=64)
     label: str = Field(min_length=1, max_length=100, description="one of the task's labelOptions")
-    notes: str | None = Field(default=None, max_length=20_000)
+    notes: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
 
 
 class TaskPublic(OutputModel):

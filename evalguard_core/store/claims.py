@@ -102,3 +102,13 @@ def claim_counts_by_item(scope: Scope, queue_id: str) -> list[tuple[int, str, st
         "AND queue_id = CAST(? AS UUID) ORDER BY item_id",
         [scope.org_id, queue_id],
     )
+
+
+def live_leases_of(scope: Scope, queue_id: str, annotator: str, now: datetime) -> int:
+    """How many live leases the rater holds in the queue (read in the caller's transaction)."""
+    row = scope.db.fetchone(
+        "SELECT count(*) FROM claims WHERE queue_id = CAST(? AS UUID) AND annotator = ? "
+        "AND status = 'active' AND lease_expires_at > ?",
+        [queue_id, annotator, now],
+    )
+    return int(row[0]) if row else 0

@@ -12,8 +12,10 @@ def _arrow(scope: Scope, sql: str, params: list[Any]) -> Any:
     return scope.db.fetch_arrow(sql, params)
 
 
-def annotations_table(scope: Scope, *, run_id: str | None, queue_id: str | None) -> Any:
-    """Every annotation with the rater's identity, optionally for one run or queue."""
+def annotations_table(
+    scope: Scope, *, run_id: str | None, queue_id: str | None, annotator: str | None = None
+) -> Any:
+    """Every annotation with the rater's identity, optionally for one run, queue or rater."""
     return _arrow(
         scope,
         "SELECT CAST(a.annotation_id AS VARCHAR) AS annotation_id, "

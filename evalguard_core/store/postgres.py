@@ -24,7 +24,7 @@ from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool
 
 from evalguard_core.db import POSTGRESQL, Database, Params, Sql, to_pyformat
-from evalguard_core.errors import StoreError, TransactionConflict
+from evalguard_core.errors import ConstraintViolation, StoreError, TransactionConflict
 
 # Conflicts the caller resolves by reading again and retrying.
 _CONFLICTS = (
@@ -33,6 +33,15 @@ _CONFLICTS = (
     psycopg.errors.UniqueViolation,
     psycopg.errors.LockNotAvailable,
 )
+
+
+def _conflict(exc: BaseException) -> TransactionConflict:
+    """The product's conflict for a driver error (a broken uniqueness says so)."""
+    first = str(exc).splitlines()[0]
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        return ConstraintViolation(first)
+    return TransactionConflict(first)
+
 
 POOL_MAX = 16
 
@@ -140,7 +149,7 @@ class PostgresDatabase(Database):
                     return [dict(zip(cols, row, strict=True)) for row in rows]
                 return rows
         except _CONFLICTS as exc:
-            raise TransactionConflict(str(exc).splitlines()[0]) from exc
+            raise _conflict(exc) from exc
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(f"{self.location}: {str(exc).splitlines()[0]}") from exc
         except psycopg.OperationalError as exc:
@@ -180,7 +189,7 @@ class PostgresDatabase(Database):
             except BaseException as exc:
                 self._abort(conn, pipeline, exc)
                 if isinstance(exc, _CONFLICTS):
-                    raise TransactionConflict(str(exc).splitlines()[0]) from exc
+                    raise _conflict(exc) from exc
                 if isinstance(exc, psycopg.errors.IntegrityError):
                     raise StoreError(f"{self.location}: {str(exc).splitlines()[0]}") from exc
                 raise
@@ -224,7 +233,7 @@ class PostgresDatabase(Database):
                     del view
                 return int(data.num_rows)
         except _CONFLICTS as exc:
-            raise TransactionConflict(str(exc).splitlines()[0]) from exc
+            raise _conflict(exc) from exc
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(f"{self.location}: {str(exc).splitlines()[0]}") from exc
 

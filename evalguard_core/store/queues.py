@@ -11,7 +11,7 @@ from evalguard_core.store import Scope
 _QUEUE_COLUMNS = (
     "CAST(queue_id AS VARCHAR) AS queue_id, name, target_type, label_options, score_min, "
     "score_max, instructions, annotations_per_item, lease_seconds, created_by, created_at, "
-    "updated_at"
+    "updated_at, coalesce(allow_unclaimed, false) AS allow_unclaimed"
 )
 
 
@@ -28,7 +28,7 @@ def insert_queue(scope: Scope, settings: dict[str, Any], created_by: str | None)
     scope.db.execute(
         "INSERT INTO queues (queue_id, org_id, name, target_type, label_options, score_min, "
         "score_max, instructions, annotations_per_item, lease_seconds, created_by, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "updated_at, allow_unclaimed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             queue_id,
             scope.org_id,
@@ -43,6 +43,7 @@ def insert_queue(scope: Scope, settings: dict[str, Any], created_by: str | None)
             created_by,
             now,
             now,
+            bool(settings.get("allow_unclaimed")),
         ],
     )
     return queue_id
@@ -76,6 +77,7 @@ def update_queue(scope: Scope, queue_id: str, changes: dict[str, Any]) -> None:
         "instructions",
         "annotations_per_item",
         "lease_seconds",
+        "allow_unclaimed",
     }
     sets, params = [], []
     for key, value in changes.items():

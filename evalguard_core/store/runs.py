@@ -76,7 +76,10 @@ def stage_file(scope: Scope, path: str, fmt: str, *, delimiter: str = ",") -> St
     cur.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM {_reader_sql(fmt)}", params)
     try:
         cur.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS _row, * FROM {raw} ORDER BY rowid"
+            # row_number, not rowid + 1: inside an open transaction (an importer writing several
+            # runs at once) DuckDB numbers uncommitted rows from 2^55
+            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER (ORDER BY rowid) AS _row, * "
+            f"FROM {raw} ORDER BY rowid"
         )
     finally:
         cur.execute(f"DROP TABLE IF EXISTS {raw}")
@@ -165,6 +168,7 @@ def insert_run(
     score_columns: dict[str, str],
     label_columns: dict[str, str],
     metadata_columns: list[str],
+    reason_columns: dict[str, str] | None = None,
 ) -> str:
     """Insert a validated staged file as a new run (caller holds the transaction)."""
     run_id = str(uuid.uuid4())
@@ -196,7 +200,8 @@ def insert_run(
         f"{', '.join(text)}, {latency}, {metadata} FROM {staged.table} ORDER BY _row",
         [run_id, scope.org_id],
     )
-    for scorer in sorted(set(score_columns) | set(label_columns)):
+    reason_columns = reason_columns or {}
+    for scorer in sorted(set(score_columns) | set(label_columns) | set(reason_columns)):
         score = (
             f"CAST(CAST({quote_ident(score_columns[scorer])} AS VARCHAR) AS DOUBLE)"
             if scorer in score_columns
@@ -426,13 +431,16 @@ def attach_scores(scope: Scope, cases: list[dict[str, Any]]) -> None:
         return
     ids = [c["trace_id"] for c in cases]
     rows = scope.db.fetchall(
-        "SELECT trace_id, scorer, score, label FROM scores WHERE org_id = ? "
+        "SELECT trace_id, scorer, score, label, judge_reasoning FROM scores WHERE org_id = ? "
         "AND list_contains(?, trace_id)",
         [scope.org_id, ids],
     )
     by_trace: dict[int, dict[str, dict[str, Any]]] = {}
-    for trace_id, scorer, score, label in rows:
-        by_trace.setdefault(trace_id, {})[scorer] = {"score": score, "label": label}
+    for trace_id, scorer, score, label, reasoning in rows:
+        entry: dict[str, Any] = {"score": score, "label": label}
+        if reasoning is not None:
+            entry["judge_reasoning"] = reasoning
+        by_trace.setdefault(trace_id, {})[scorer] = entry
     for case in cases:
         case["scores"] = by_trace.get(case["trace_id"], {})
 

@@ -26,6 +26,14 @@ def queue_id(scope: Scope, sample_run: str) -> str:
     return queue["queue_id"]
 
 
+@pytest.fixture
+def open_queue_id(scope: Scope, sample_run: str) -> str:
+    """Like queue_id, but the queue accepts labels on items nobody claimed (allow_unclaimed)."""
+    queue = queues.create_queue(scope, name="open", created_by="admin_user", allow_unclaimed=True)
+    queues.add_items(scope, queue["queue_id"], [f"{sample_run}:c{i}" for i in range(1, 5)])
+    return queue["queue_id"]
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as s:

@@ -100,17 +100,17 @@ def test_unknown_queue_is_404(client: TestClient, keys: dict, sample_run: str) -
 
 
 def test_relabel_updates_one_row_and_logs_the_old_value(
-    client: TestClient, store: Store, keys: dict, sample_run: str, queue_id: str
+    client: TestClient, store: Store, keys: dict, sample_run: str, open_queue_id: str
 ) -> None:
     h = bearer(keys["annotator"])
-    body = {"target_id": f"{sample_run}:c2", "target_type": "eval_case", "queue_id": queue_id}
+    body = {"target_id": f"{sample_run}:c2", "target_type": "eval_case", "queue_id": open_queue_id}
     first = client.post("/v1/annotations", json={**body, "label": "pass"}, headers=h).json()
     second = client.post("/v1/annotations", json={**body, "label": "fail"}, headers=h).json()
     assert first["annotation_id"] == second["annotation_id"] and second["updated"] is True
     rows = store.db.fetchall("SELECT annotator, label FROM annotations")
     assert rows == [("annotator_user", "fail")]
     ev = client.get(
-        f"/v1/annotations/queues/{queue_id}/events?kind=relabel", headers=bearer(keys["admin"])
+        f"/v1/annotations/queues/{open_queue_id}/events?kind=relabel", headers=bearer(keys["admin"])
     ).json()["events"][0]
     assert ev["payload"]["old"]["label"] == "pass" and ev["payload"]["new"]["label"] == "fail"
 
@@ -134,7 +134,7 @@ def test_label_is_durable_in_the_file_after_200(
     store_location: str,
     keys: dict,
     sample_run: str,
-    queue_id: str,
+    open_queue_id: str,
 ) -> None:
     r = client.post(
         "/v1/annotations",
@@ -143,7 +143,7 @@ def test_label_is_durable_in_the_file_after_200(
             "target_type": "eval_case",
             "label": "fail",
             "comment": "Jupiter, not Saturn",
-            "queue_id": queue_id,
+            "queue_id": open_queue_id,
         },
         headers=bearer(keys["annotator"]),
     )

@@ -162,6 +162,9 @@ BODIES: dict[tuple[str, str], tuple[Callable[[dict], dict], set[int]]] = {
         lambda b: {"itemId": b["task_item_id"], "label": "fail"},
         {404},
     ),
+    # uploads are multipart: a JSON body is refused; another org's run is unknown (404)
+    ("POST", "/v1/runs"): (lambda b: {"name": "mine"}, {400}),
+    ("POST", "/v1/runs/{run_id}/labels"): (lambda b: {}, {404}),
 }
 
 

@@ -74,5 +74,5 @@ def test_oversized_body_is_413(store, keys: dict) -> None:
     from evalguard_core.api import create_api
 
     with TestClient(create_api(store, max_body_bytes=1000)) as small:
-        r = small.post("/v1/runs", content=b"x" * 5000, headers=bearer(keys["admin"]))
+        r = small.post("/v1/annotations/queues", content=b"x" * 5000, headers=bearer(keys["admin"]))
         assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"

@@ -13,7 +13,12 @@ import pytest
 
 from evalguard_core import bootstrap, db, queues, runs
 from evalguard_core.cli import main
-from evalguard_core.errors import StoreError, TransactionConflict, ValidationError
+from evalguard_core.errors import (
+    ConstraintViolation,
+    StoreError,
+    TransactionConflict,
+    ValidationError,
+)
 from evalguard_core.store import Store
 from evalguard_core.store import claims as claims_sql
 from evalguard_core.store.copy import copy_store
@@ -46,7 +51,10 @@ def test_every_migration_exists_for_both_backends() -> None:
     duck = [(v, n) for v, n, _ in db.migrations("duckdb")]
     pg = [(v, n) for v, n, _ in db.migrations("postgresql")]
     assert duck == pg
-    assert [v for v, _ in duck] == list(range(1, len(duck) + 1))
+    # Numbers are assigned per issue (ADR 0013's 0005 may land before 0002-0004): unique and
+    # ascending is what `migrate` needs.
+    versions = [v for v, _ in duck]
+    assert versions == sorted(set(versions)) and versions[0] == 1
 
 
 def test_unmigrated_database_is_refused_until_migrate(empty_pg: str, capsys) -> None:
@@ -124,14 +132,18 @@ def test_constraints_are_declared_in_postgresql(pg_url: str, tmp_path: Path) -> 
     store.db.execute(insert, params)
     with pytest.raises(TransactionConflict):
         store.db.execute(insert, params)
-    # Unique key names per organization.
+    # Unique names among an organization's live keys (a revoked key's name is free again).
     key = (
-        "INSERT INTO api_keys (key_id, org_id, name, role, key_hash, key_prefix) "
-        "VALUES (gen_random_uuid(), ?, 'ci', 'viewer', ?, 'eg_')"
+        "INSERT INTO api_keys (key_id, org_id, name, live_name, role, key_hash, key_prefix) "
+        "VALUES (gen_random_uuid(), ?, 'ci', 'ci', 'viewer', ?, 'eg_')"
     )
     store.db.execute(key, [scope.org_id, "h1"])
-    with pytest.raises(TransactionConflict):
+    with pytest.raises(ConstraintViolation):
         store.db.execute(key, [scope.org_id, "h2"])
+    store.db.execute(
+        "UPDATE api_keys SET live_name = NULL, revoked_at = now() WHERE key_hash = 'h1'"
+    )
+    store.db.execute(key, [scope.org_id, "h3"])
     store.close()
 
 

@@ -80,14 +80,7 @@ def hammer(
                 item = claimed["item"]
                 got[rater].append(item["item_id"])
                 if label:
-                    annotations.create_annotation(
-                        scope,
-                        annotator=rater,
-                        target_id=item["target_id"],
-                        target_type="eval_case",
-                        label="pass",
-                        queue_id=queue_id,
-                    )
+                    annotations.label_claimed(scope, queue_id, rater, item, label="pass")
                 else:
                     return
         except BaseException as exc:  # surfaced to the test thread
@@ -236,15 +229,7 @@ def test_a_rater_never_gets_an_item_it_labelled(scope: Scope, tmp_path: Path) ->
     run_id = make_run(scope, tmp_path, 2)
     queue_id = make_queue(scope, run_id, 2, annotations_per_item=2)
     for _ in range(2):
-        item = claims.claim_next(scope, queue_id, "alice")["item"]
-        annotations.create_annotation(
-            scope,
-            annotator="alice",
-            target_id=item["target_id"],
-            target_type="eval_case",
-            label="fail",
-            queue_id=queue_id,
-        )
+        assert annotations.claim_and_label(scope, queue_id, "alice", label="fail")
     with pytest.raises(ConflictError, match="nothing left"):
         claims.claim_next(scope, queue_id, "alice")
     assert claims.claim_next(scope, queue_id, "bob")
@@ -253,15 +238,8 @@ def test_a_rater_never_gets_an_item_it_labelled(scope: Scope, tmp_path: Path) ->
 def test_raising_overlap_reopens_done_items(scope: Scope, tmp_path: Path) -> None:
     run_id = make_run(scope, tmp_path, 1)
     queue_id = make_queue(scope, run_id, 1)
-    item = claims.claim_next(scope, queue_id, "alice")["item"]
-    annotations.create_annotation(
-        scope,
-        annotator="alice",
-        target_id=item["target_id"],
-        target_type="eval_case",
-        label="pass",
-        queue_id=queue_id,
-    )
+    item = annotations.claim_and_label(scope, queue_id, "alice", label="pass")
+    assert item is not None
     with pytest.raises(ConflictError):
         claims.claim_next(scope, queue_id, "bob")
     queues.update_queue(scope, queue_id, {"annotations_per_item": 2})

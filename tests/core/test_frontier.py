@@ -24,14 +24,7 @@ def small_window(monkeypatch: pytest.MonkeyPatch) -> int:
 
 def label(scope: Scope, queue_id: str, rater: str, item: dict) -> None:
     """Label a claimed item pass."""
-    annotations.create_annotation(
-        scope,
-        annotator=rater,
-        target_id=item["target_id"],
-        target_type=item["target_type"],
-        label="pass",
-        queue_id=queue_id,
-    )
+    annotations.label_claimed(scope, queue_id, rater, item, label="pass")
 
 
 @pytest.mark.parametrize("per_item", [1, 2])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evalguard_core import annotations, claims, events, queues
-from evalguard_core.errors import ValidationError
+from evalguard_core.errors import ConflictError, ValidationError
 from evalguard_core.store import Scope
 from tests.core.test_claims import FakeClock, clock, make_queue, make_run  # noqa: F401
 
@@ -101,64 +101,62 @@ def test_shown_order_only_for_pairwise_targets(scope: Scope, tmp_path: Path) -> 
         )
 
 
-def test_late_label_is_kept_and_says_whether_someone_else_took_the_item(
+def test_late_label_is_refused_unless_the_queue_allows_unclaimed_labels(
     scope: Scope,
     tmp_path: Path,
     clock: FakeClock,  # noqa: F811
 ) -> None:
     run_id = make_run(scope, tmp_path, 1)
     queue_id = make_queue(scope, run_id, 1, lease_seconds=60)
-
-    # The lease runs out, nobody else comes: the label is saved, the rater hears it was late.
     item = claims.claim_next(scope, queue_id, "alice")["item"]
     clock.advance(61)
-    late = annotations.create_annotation(
-        scope,
-        annotator="alice",
-        target_id=item["target_id"],
-        target_type="eval_case",
-        label="pass",
-        queue_id=queue_id,
-    )
+    body = {"target_id": item["target_id"], "target_type": "eval_case", "label": "pass"}
+    with pytest.raises(ConflictError) as refused:
+        annotations.create_annotation(scope, annotator="alice", queue_id=queue_id, **body)
+    assert refused.value.details["reason"] == "lease_expired"
+    assert queues.get_queue(scope, queue_id)["progress"]["done"] == 0
+
+    # In a queue that allows unclaimed labels, the late label lands while nobody holds the item.
+    queues.update_queue(scope, queue_id, {"allow_unclaimed": True})
+    late = annotations.create_annotation(scope, annotator="alice", queue_id=queue_id, **body)
     assert late["lease"] == "expired"
     assert queues.get_queue(scope, queue_id)["progress"]["done"] == 1
 
 
-def test_late_label_after_another_rater_took_the_item(
+def test_late_label_after_another_rater_took_the_item_is_refused(
     scope: Scope,
     tmp_path: Path,
     clock: FakeClock,  # noqa: F811
 ) -> None:
     run_id = make_run(scope, tmp_path, 1)
-    queue_id = make_queue(scope, run_id, 1, lease_seconds=60)
+    queue_id = make_queue(scope, run_id, 1, lease_seconds=60, allow_unclaimed=True)
     item = claims.claim_next(scope, queue_id, "alice")["item"]
     clock.advance(61)
     assert claims.claim_next(scope, queue_id, "bob")["item"]["item_id"] == item["item_id"]
-    taken = annotations.create_annotation(
-        scope,
-        annotator="alice",
-        target_id=item["target_id"],
-        target_type="eval_case",
-        label="fail",
-        queue_id=queue_id,
-    )
-    # Nothing is lost: alice's label is stored, and she is told bob had taken the item.
-    assert taken["lease"] == "taken"
-    labels = annotations.list_queue_annotations(scope, queue_id)
-    assert [(a["annotator"], a["label"]) for a in labels] == [("alice", "fail")]
-    annotated = events.list_events(scope, queue_id=queue_id, kind="annotate")["events"]
-    assert annotated[0]["payload"]["lease"] == "taken"
+    with pytest.raises(ConflictError) as refused:
+        annotations.create_annotation(
+            scope,
+            annotator="alice",
+            target_id=item["target_id"],
+            target_type="eval_case",
+            label="fail",
+            queue_id=queue_id,
+        )
+    # bob holds the only slot of this overlap-1 item: alice's label would be a second one.
+    assert refused.value.details["reason"] == "held_by_other"
+    assert annotations.list_queue_annotations(scope, queue_id) == []
 
 
-def test_label_without_a_claim_reports_no_lease(scope: Scope, tmp_path: Path) -> None:
+def test_label_without_a_claim_is_refused_with_a_reason(scope: Scope, tmp_path: Path) -> None:
     run_id = make_run(scope, tmp_path, 1)
     queue_id = make_queue(scope, run_id, 1)
-    result = annotations.create_annotation(
-        scope,
-        annotator="alice",
-        target_id=f"{run_id}:c0",
-        target_type="eval_case",
-        label="pass",
-        queue_id=queue_id,
-    )
-    assert result["lease"] == "none"
+    with pytest.raises(ConflictError) as refused:
+        annotations.create_annotation(
+            scope,
+            annotator="alice",
+            target_id=f"{run_id}:c0",
+            target_type="eval_case",
+            label="pass",
+            queue_id=queue_id,
+        )
+    assert refused.value.details["reason"] == "not_claimed"

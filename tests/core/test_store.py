@@ -24,7 +24,8 @@ def test_reopening_does_not_reapply_migrations(tmp_path: Path) -> None:
     Store.open(tmp_path / "a.duckdb").close()
     store = Store.open(tmp_path / "a.duckdb")
     versions = store.db.fetchall("SELECT version FROM schema_version ORDER BY version")
-    assert [v for (v,) in versions] == list(range(1, dbmod.latest_schema_version() + 1))
+    # each shipped migration once (numbers are assigned per issue, so they may have gaps)
+    assert [v for (v,) in versions] == [v for v, _, _ in dbmod.migrations(dbmod.DUCKDB)]
     store.close()
 
 

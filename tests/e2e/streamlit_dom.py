@@ -10,6 +10,8 @@ from typing import Any
 STEP_TIMEOUT_MS = 30_000
 RUNNING = '[data-testid="stStatusWidget"]'
 SPINNER = '[data-testid="stSpinner"]'
+# app.py draws its own sidebar links (st.page_link); Streamlit's menu is hidden.
+NAV_LINK = '[data-testid="stPageLink-NavLink"], [data-testid="stSidebarNavLink"]'
 
 
 def settle(page: Any, timeout: int = STEP_TIMEOUT_MS) -> None:
@@ -24,7 +26,10 @@ def settle(page: Any, timeout: int = STEP_TIMEOUT_MS) -> None:
 
 
 def sign_in(page: Any, base_url: str, key: str) -> None:
-    """Open the app and sign in with an API key, by keyboard (type the key, press Enter)."""
+    """Open the app and sign in with an API key, by keyboard (type the key, press Enter).
+
+    The app sends a browser without a session to the server's sign-in form and back.
+    """
     page.goto(base_url + "/", timeout=STEP_TIMEOUT_MS)
     box = page.get_by_label("API key", exact=True)
     box.wait_for(timeout=STEP_TIMEOUT_MS)
@@ -36,7 +41,7 @@ def sign_in(page: Any, base_url: str, key: str) -> None:
 
 def open_page(page: Any, title: str, heading: str | re.Pattern[str]) -> None:
     """Go to a page through the sidebar (keeps the session) and wait for its heading."""
-    page.locator('[data-testid="stSidebarNavLink"]', has_text=title).first.click()
+    page.locator(NAV_LINK, has_text=title).first.click()
     page.get_by_role("heading", name=heading).first.wait_for(timeout=STEP_TIMEOUT_MS)
     settle(page)
 

@@ -168,8 +168,8 @@ def test_journey_import_bootstrap_label_align_export(
 
             # 1. sign in as admin: the Home page
             page.goto(live_server.base_url + "/", timeout=STEP_TIMEOUT_MS)
+            # the server's sign-in form (a plain page, not Streamlit)
             page.get_by_label("API key", exact=True).wait_for(timeout=STEP_TIMEOUT_MS)
-            settle(page)
             screenshot(page, artifacts, "01-sign-in")
             sign_in(page, live_server.base_url, live_server.keys["admin"])
             page.get_by_role("heading", name="Latest judge verdicts").wait_for(

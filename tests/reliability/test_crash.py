@@ -198,7 +198,13 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged(tmp_path: Path) -> None:
             ]
             for t in threads:
                 t.start()
-            time.sleep(rng.uniform(0.3, 2.5))  # the random kill point of this round
+            # The random kill point of this round, counted from the first acknowledged label of
+            # the round (bounded) so that a slow start on a loaded machine still kills mid-load.
+            before = len(acks.annotations)
+            started = time.monotonic()
+            while len(acks.annotations) == before and time.monotonic() - started < 20:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 2.0))
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=20)
             for t in threads:

@@ -48,7 +48,14 @@ def fuzz_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     store = Store.open(tmp / "fuzz.duckdb")
     run_id, queue_id = make_queue(store.scope(), tmp, 50, per_item=1, name="fuzz")
     key = auth.create_key(store, name="fuzz_admin", role="admin")["key"]
-    app = create_api(store, rate_limit="10000000/minute", max_body_bytes=1024 * 1024)
+    # The failed-auth limit (429 after 20 bad keys a minute) would hide the 401s checked below;
+    # tests/api/test_security_api.py covers it.
+    app = create_api(
+        store,
+        rate_limit="10000000/minute",
+        max_body_bytes=1024 * 1024,
+        auth_fail_limit="10000000/minute",
+    )
     yield {"app": app, "key": key, "run_id": run_id, "queue_id": queue_id}
     store.close()
 
@@ -115,7 +122,7 @@ def test_every_route_is_fuzzed() -> None:
     """A new endpoint appears in the document and so in LABELS (none is hidden from it)."""
     app = create_api(None)  # type: ignore[arg-type]
     documented = {label.split(" ", 1)[1] for label in LABELS}
-    hidden = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}
+    hidden = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs-assets"}
     for route in app.routes:
         path = getattr(route, "path", None)
         if path and path not in hidden:

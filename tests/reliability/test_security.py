@@ -19,7 +19,8 @@ from evalguard_core.api import create_api
 from evalguard_core.store import Store
 from tests.api.conftest import LiveServer
 
-PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+# /docs and /redoc serve their assets from /docs-assets (no CDN), all public like the schema.
+PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs-assets"}
 ROLES = ("viewer", "annotator", "admin")
 
 
@@ -84,7 +85,7 @@ def _url(path: str) -> str:
 @pytest.fixture
 def app_and_keys(store: Store):
     keys = {role: auth.create_key(store, name=f"{role}_user", role=role)["key"] for role in ROLES}
-    return create_api(store, rate_limit="1000000/minute"), keys
+    return create_api(store, rate_limit="1000000/minute", auth_fail_limit="1000000/minute"), keys
 
 
 def test_every_route_is_public_or_needs_a_role(app_and_keys) -> None:
@@ -174,7 +175,9 @@ def test_hostile_strings_are_stored_and_returned_verbatim(store: Store, tmp_path
     admin = auth.create_key(store, name=annotator, role="admin")["key"]
     h = {"Authorization": f"Bearer {admin}"}
     labels = HOSTILE[:5]
-    with TestClient(create_api(store, rate_limit="1000000/minute")) as c:
+    with TestClient(
+        create_api(store, rate_limit="1000000/minute", auth_fail_limit="1000000/minute")
+    ) as c:
         assert c.get(f"/v1/runs/{run_id}", headers=h).json()["name"] == run_name
         cases = c.get(f"/v1/runs/{run_id}/cases?limit=100", headers=h).json()["cases"]
         assert {x["case_id"] for x in cases} == {f"{s}#{i}" for i, s in enumerate(HOSTILE)}

@@ -108,15 +108,7 @@ def _core_rater(
                     continue
                 return
             ledger.claim(item["item_id"], rater)
-            annotations.create_annotation(
-                scope,
-                annotator=rater,
-                target_id=item["target_id"],
-                target_type=item["target_type"],
-                label="fail",
-                queue_id=queue_id,
-                source="ui",
-            )
+            annotations.label_claimed(scope, queue_id, rater, item, label="fail", source="ui")
             ledger.label(item["item_id"], rater)
     except Exception as exc:  # reported by the test, never swallowed
         ledger.errors.append(f"{rater}: {type(exc).__name__}: {exc}")

@@ -28,3 +28,20 @@ def ui_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]
 def page_path(name: str) -> str:
     """Absolute path of a page file."""
     return str(REPO / "pages" / name)
+
+
+@pytest.fixture
+def served_like_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest of app.py as server.py serves it: never Streamlit's pages/ (multipage v1) mode.
+
+    AppTest re-derives `uses_pages_directory` on every run; server.py turns it off once.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

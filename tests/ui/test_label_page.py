@@ -80,7 +80,7 @@ def test_pairwise_sides_follow_the_shown_order_and_map_back(ui_store, tmp_path: 
     assert shown == [(8,)]
 
 
-def test_label_after_the_lease_ran_out_is_kept_and_the_rater_is_told(
+def test_label_after_the_lease_ran_out_is_refused_and_the_rater_is_told(
     ui_store, tmp_path: Path
 ) -> None:
     queue_id = _queue(ui_store, tmp_path)
@@ -92,8 +92,8 @@ def test_label_after_the_lease_ran_out_is_kept_and_the_rater_is_told(
     next(b for b in at.button if b.label == "pass").click().run()
     assert not at.exception
     warned = " ".join(w.value for w in at.warning)
-    assert f"lease on item {item_id} had run out" in warned and "is saved" in warned
-    assert queues.get_queue(ui_store.scope(), queue_id)["progress"]["done"] == 1
+    assert f"lease on item {item_id} ran out" in warned and "not saved" in warned
+    assert queues.get_queue(ui_store.scope(), queue_id)["progress"]["done"] == 0
 
 
 def test_score_queue_submits_score_and_comment_together(ui_store, tmp_path: Path) -> None:

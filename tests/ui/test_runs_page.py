@@ -53,3 +53,15 @@ def test_app_shows_local_mode_banner_without_keys(ui_store) -> None:
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run()
     assert not at.exception
     assert any("Local single-user mode" in i.value for i in at.sidebar.info)
+
+
+def test_judge_reasoning_is_shown_with_the_verdict(ui_store, tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    path.write_text(
+        "case_id,output,label:judge,reason:judge\nc1,x,fail,*the unit is wrong*\nc2,y,pass,\n"
+    )
+    runs.import_run(ui_store.scope(), path, name="reasoned")
+    at = AppTest.from_file(page_path("runs.py"), default_timeout=30).run()
+    assert not at.exception
+    assert any("Judge reasoning (1 cases" in e.label for e in at.expander)
+    assert "*the unit is wrong*" in [t.value for t in at.text]

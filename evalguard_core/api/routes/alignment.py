@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query
 
 from evalguard_core import reports
 from evalguard_core.api.deps import ERROR_RESPONSES, ScopeDep, Viewer
+from evalguard_core.auth import require_sighted
 from evalguard_core.models.alignment import AlignmentReport
+from evalguard_core.textlist import split_list
 
 router = APIRouter(prefix="/v1/alignment", tags=["alignment"], responses=ERROR_RESPONSES)
 
@@ -20,7 +22,7 @@ router = APIRouter(prefix="/v1/alignment", tags=["alignment"], responses=ERROR_R
 )
 def alignment_report(
     scope: ScopeDep,
-    _: Viewer,
+    actor: Viewer,
     run_id: str,
     judge: str,
     queue_id: str | None = None,
@@ -37,8 +39,10 @@ def alignment_report(
         bool, Query(description="gate even with fewer than 30 compared items")
     ] = False,
 ) -> dict[str, Any]:
-    """Agreement between a judge scorer and the human labels, every metric with a 95% CI."""
-    order = [s.strip() for s in label_order.split(",")] if label_order else None
+    """Agreement between a judge scorer and the human labels, every metric with a 95% CI.
+    Not for annotators (403): raters label blind to the judge and to each other."""
+    require_sighted(actor, "the judge's verdicts or other raters' labels")
+    order = split_list(label_order)
     report = reports.build_report(
         scope,
         run_id=run_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-import evalguard_core.annotations as annotations  # a `from` import would hit __future__
+from evalguard_core import annotations as annotation_service
 from evalguard_core.api.deps import ERROR_RESPONSES, Annotator, ScopeDep
 from evalguard_core.api.routes.queues import CONFLICT
 from evalguard_core.models.queues import AnnotationCreate, AnnotationCreated
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/annotations", tags=["annotations"], responses=ERR
 )
 def create_annotation(body: AnnotationCreate, scope: ScopeDep, actor: Annotator) -> dict:
     """Label a target (in a queue or free-standing); any field beyond the six is a 400."""
-    return annotations.create_annotation(
+    return annotation_service.create_annotation(
         scope,
         annotator=actor.name,
         target_id=body.target_id,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from evalguard_core import bootstrap
 from evalguard_core.api.deps import ERROR_RESPONSES, Admin, ScopeDep, Viewer
+from evalguard_core.auth import require_sighted
 from evalguard_core.models.bootstrap import (
     Allocation,
     BootstrapPreview,
@@ -43,7 +44,7 @@ def start(
 @router.get("/preview", response_model=BootstrapPreview, summary="Preview a bootstrap plan")
 def preview(
     scope: ScopeDep,
-    _: Viewer,
+    actor: Viewer,
     queue_id: UUID,
     run_id: UUID,
     sample_count: Annotated[int, Query(ge=MIN_SAMPLE, le=MAX_SAMPLE)] = 100,
@@ -53,7 +54,9 @@ def preview(
     allocation: Allocation = "equal",
     seed: Annotated[int | None, Query(ge=0, le=MAX_SEED)] = None,
 ) -> dict:
-    """Strata with edges, eligible population, allocation, π and histogram bins; no writes."""
+    """Strata with edges, eligible population, allocation, π and histogram bins; no writes.
+    Not for annotators (403): the strata come from the judge's scores."""
+    require_sighted(actor, "the judge's score distribution")
     return bootstrap.preview(
         scope,
         queue_id=str(queue_id),

@@ -24,15 +24,18 @@ router = APIRouter(prefix="/v1/exports", tags=["exports"], responses=ERROR_RESPO
 def download(
     kind: Literal["annotations", "queue_items", "paired"],
     scope: ScopeDep,
-    _: Viewer,
+    actor: Viewer,
     format: Annotated[Literal["csv", "jsonl", "parquet"], Query()] = "csv",
     run_id: str | None = None,
     queue_id: str | None = None,
     judge: str | None = None,
 ) -> Response:
     """Annotations with rater identity, queue items with strata and inclusion probabilities,
-    or judge-vs-human pairs."""
-    table = exports.export_table(scope, kind, run_id=run_id, queue_id=queue_id, judge=judge)
+    or judge-vs-human pairs. Annotators label blind: their own labels only, no strata, no
+    pairs (403)."""
+    table = exports.export_table(
+        scope, kind, run_id=run_id, queue_id=queue_id, judge=judge, actor=actor
+    )
     return Response(
         exports.to_bytes(table, format),
         media_type=exports.MEDIA_TYPES[format],

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from evalguard_core import claims, events, queues
-from evalguard_core.api.deps import ERROR_RESPONSES, Admin, Annotator, ScopeDep, Viewer
+from evalguard_core.api.deps import ERROR_RESPONSES, MAX_OFFSET, Admin, Annotator, ScopeDep, Viewer
 from evalguard_core.models import ErrorResponse
 from evalguard_core.models.queues import (
     ClaimList,
@@ -135,7 +135,7 @@ def list_events(
     _: Admin,
     kind: Annotated[str | None, Query(description="e.g. claim, release, expire, annotate")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict:
     """Claims, releases, expiries, heartbeats and labels of a queue, newest first."""
     return events.list_events(scope, queue_id=queue_id, kind=kind, limit=limit, offset=offset)

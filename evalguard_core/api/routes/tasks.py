@@ -38,9 +38,10 @@ def create_task(body: TaskCreate, scope: ScopeDep, actor: Admin) -> dict:
 
 
 @router.get("/{task_id}", response_model=TaskDetail, summary="Show a task with its items")
-def get_task(task_id: str, scope: ScopeDep, _: Viewer) -> dict:
-    """The task with `items` (label, notes, labeledAt, labeledBy and the trace's content)."""
-    return tasks.get_task(scope, task_id)
+def get_task(task_id: str, scope: ScopeDep, actor: Viewer) -> dict:
+    """The task with `items` (label, notes, labeledAt, labeledBy and the trace's content);
+    annotators label blind and see only their own labels."""
+    return tasks.get_task(scope, task_id, blind_for=actor.name if actor.blind else None)
 
 
 @router.post(

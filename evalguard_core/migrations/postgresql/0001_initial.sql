@@ -39,7 +39,7 @@ CREATE TABLE api_keys (
     revoked_at TIMESTAMPTZ
 );
 
--- Key names are unique per organization (issue #14 adds the same rule to DuckDB as 0002).
+-- Key names: unique among live keys per organization (0002 replaces this index).
 CREATE UNIQUE INDEX api_keys_org_name ON api_keys (org_id, name);
 
 CREATE SEQUENCE trace_id_seq START 1;
