@@ -134,11 +134,14 @@ def test_seed_annotation_contract_is_unchanged(
     client: TestClient, keys: dict, queue_id: str, sample_run: str
 ) -> None:
     """`POST /annotations` with label still works on a queue created as before."""
+    ann = bearer(keys["annotator"])
+    item = client.post("/v1/annotations/queue", json={"queue_id": queue_id}, headers=ann)
+    case_id = item.json()["item"]["case_id"]
     resp = client.post(
         "/v1/annotations",
-        headers=bearer(keys["annotator"]),
+        headers=ann,
         json={
-            "target_id": f"{sample_run}:c1",
+            "target_id": f"{sample_run}:{case_id}",
             "target_type": "eval_case",
             "label": "pass",
             "queue_id": queue_id,

@@ -198,6 +198,7 @@ def test_seed_annotation_contract_answers_the_label_question(scope: Scope, sampl
     """`label`/`score` through the one-question path read as answers to `label`/`score`."""
     queue = queues.create_queue(scope, name="plain", score_min=0, score_max=1)
     queues.add_items(scope, queue["queue_id"], [f"{sample_run}:c1"])
+    claims.claim_next(scope, queue["queue_id"], "bob")  # a queue label needs the rater's lease
     annotations.create_annotation(
         scope,
         annotator="bob",
