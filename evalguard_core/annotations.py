@@ -6,6 +6,7 @@ the UI's signed-in actor), never a field of the request body (docs/adr/0004-mass
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 # `from evalguard_core.store import annotations` would find the package's __future__ feature.
@@ -276,8 +277,12 @@ def _in_queue(
     score: float | None,
     comment: str | None,
     shown_order: str | None = None,
+    after_write: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """A label on a queue item: completes the rater's lease and counts towards done."""
+    """A label on a queue item: completes the rater's lease and counts towards done.
+
+    `after_write(annotation_id)` runs inside the label's transaction (rubric answers).
+    """
     ensure_open(queue)
     qid = queue["queue_id"]
     per_item = queue["annotations_per_item"]
@@ -314,7 +319,10 @@ def _in_queue(
         if existing is not None:
             existing["queue_id"] = qid
             with scope.db.atomic():
-                return _relabel(scope, existing, row)
+                result = _relabel(scope, existing, row)
+                if after_write is not None:
+                    after_write(str(existing["annotation_id"]))
+                return result
         _check_queue_rule(scope, queue, state)
         lease = _lease_outcome(scope, qid, state, annotator, per_item)
         done = state["done_count"] + 1
@@ -334,6 +342,8 @@ def _in_queue(
                     annotation_id = sql.insert_annotation(
                         scope, {**row, "queue_id": qid, "item_id": state["item_id"]}
                     )
+                    if after_write is not None:
+                        after_write(annotation_id)
                     if state["my_claim_id"]:
                         claims_sql.end_claim(
                             scope,

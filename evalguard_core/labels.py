@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from evalguard_core import rubrics
 from evalguard_core.errors import InputFileError
 from evalguard_core.runs import (
     check_not_blank,
@@ -33,6 +34,9 @@ def import_labels(
                 f"{path.name}: a labels file needs a 'label' and/or a 'score' column",
                 details={"file": str(path), "column": "label"},
             )
+        if "question" in cols:
+            # A long file: one row per case, rater and rubric question.
+            return rubrics.import_staged_answers(scope, staged, path, run, fmt)
         check_not_blank(scope, staged, path, "case_id")
         check_not_blank(scope, staged, path, "annotator")
         if "score" in cols:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from evalguard_core import bounds, frontier
+from evalguard_core import bounds, frontier, rubrics
 from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
 from evalguard_core.store import Scope
 from evalguard_core.store import events as events_sql
@@ -107,6 +107,7 @@ def create_queue(scope: Scope, *, created_by: str | None = None, **settings: Any
     checked = _check_settings(settings)
     with scope.db.atomic():
         queue_id = sql.insert_queue(scope, checked, created_by)
+        rubrics.init_queue_rubric(scope, queue_id, checked, created_by)
         events_sql.append_event(
             scope, "queue_create", actor=created_by, queue_id=queue_id, payload=checked
         )

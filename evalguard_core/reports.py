@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalguard_core import rubrics
 from evalguard_core.alignment.common import SEQUENTIAL_METRICS
 from evalguard_core.errors import NotFoundError, ValidationError
 from evalguard_core.queues import require_queue
@@ -50,6 +51,8 @@ def build_report(
     positive: str | None = None,
     sequential: list[str] | None = None,
     group_by: str | None = None,
+    question: str | None = None,
+    rubric_version: int | str | None = None,
 ) -> dict[str, Any]:
     """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task).
 
@@ -57,6 +60,9 @@ def build_report(
     judge TPR / TNR): `positive` names the passing label when it is not a usual spelling.
     `sequential` (METRIC=VALUE specs, may be empty) adds the label-until-decided section;
     `group_by` (a case field or metadata key) adds the grouped section.
+
+    With `question`, the humans are the answers to that rubric question, read under one rubric
+    version (`rubric_version`; required when answers span several, "all" pools them).
     """
     run = require_run(scope, run_id)
     if queue_id:
@@ -68,7 +74,18 @@ def build_report(
             f"run {run['run_id']} has no scorer {judge!r}",
             details={"field": "judge", "scorers": sql.scorer_names(scope, run["run_id"])},
         )
-    human = sql.human_labels(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
+    version: int | None = None
+    if question is None:
+        human = sql.human_labels(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
+    else:
+        human, version = rubrics.question_labels(
+            scope,
+            run["run_id"],
+            question,
+            queue_id=queue_id,
+            task_id=task_id,
+            rubric_version=rubric_version,
+        )
     if human.empty:
         raise ValidationError(
             "no human labels for this selection yet: label some items first",
@@ -80,7 +97,11 @@ def build_report(
             f"reference must be consensus, each or a rater ({', '.join(sorted(raters))})",
             details={"field": "reference"},
         )
-    judge_df = sql.judge_labels(scope, run["run_id"], judge, queue_id=queue_id, task_id=task_id)
+    if question is None:
+        judge_df = sql.judge_labels(scope, run["run_id"], judge, queue_id=queue_id, task_id=task_id)
+    else:
+        items = sorted({int(i) for i in human["item"]})
+        judge_df = rubrics.judge_for_items(scope, run["run_id"], judge, items)
     design = sql.design(scope, queue_id) if queue_id else None
     if design is not None and design.empty:
         design = None
@@ -121,6 +142,9 @@ def build_report(
     report["run_id"] = run["run_id"]
     report["queue_id"] = queue_id
     report["task_id"] = task_id
+    if question is not None:
+        report["question"] = question
+        report["rubric_version"] = version
     return report
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 import evalguard_core.annotations as annotations
-from evalguard_core import claims, lifecycle, queues
+from evalguard_core import claims, lifecycle, queues, rubrics
 from evalguard_core.errors import ConflictError, EvalGuardError
-from evalguard_ui import labeling, session
+from evalguard_ui import labeling, rubric_form, session
 from evalguard_ui.widgets import inert
 
 FLASH = "label_flash"
@@ -85,6 +85,50 @@ raw = raw_col.toggle("Raw text", key="label_raw", help="Show texts as typed, not
 labeling.lease_timer(item["lease_expires_at"], scope.now())
 labeling.show_item(item, shown_order=order, raw=raw)
 
+
+def _skip() -> None:
+    """Give the item back and move on."""
+    try:
+        claims.release(scope, queue_id, item["item_id"], who.name)
+    except EvalGuardError as exc:  # e.g. the lease ran out and the item went to someone else
+        st.session_state[FLASH] = ("info", exc.message.capitalize() + ".")
+    st.session_state.pop(current_key, None)
+    st.rerun()
+
+
+rubric = rubrics.get_rubric(scope, queue_id)
+if not rubrics.asks_one_question(rubric["questions"]):
+    # A rubric of several questions: one form, answered by keyboard, saved in one request.
+    st.caption(rubric_form.shortcut_help())
+    item_key = f"{queue_id}_{item['item_id']}"
+    submitted, given, rubric_comment = rubric_form.rubric_form(rubric["questions"], item_key)
+    skip_rubric = st.button("Skip", shortcut="S")
+    rubric_form.keyboard(item_key)
+    if submitted:
+        try:
+            result = rubrics.answer_item(
+                scope,
+                annotator=who.name,
+                queue_id=queue_id,
+                target_id=item["target_id"],
+                answers=given,
+                comment=rubric_comment,
+                source="ui",
+                shown_order=order,
+            )
+        except EvalGuardError as exc:
+            session.show_error(exc)
+            st.stop()
+        st.session_state[FLASH] = labeling.flash_after_label(result, "answers") or (
+            "success",
+            f"Saved answers for item {item['item_id']} (rubric v{result['rubric_version']}).",
+        )
+        st.session_state.pop(current_key, None)
+        st.rerun()
+    elif skip_rubric:
+        _skip()
+    st.stop()
+
 options = queue["label_options"]
 has_score = queue["score_min"] is not None or queue["score_max"] is not None
 names = [t for _, t in labeling.pairwise_sides(options, order)] if pairwise else options
@@ -160,11 +204,6 @@ elif submit:
     else:
         _save(None)
 elif skip:
-    try:
-        claims.release(scope, queue_id, item["item_id"], who.name)
-    except EvalGuardError as exc:  # e.g. the lease ran out and the item went to someone else
-        st.session_state[FLASH] = ("info", exc.message.capitalize() + ".")
-    st.session_state.pop(current_key, None)
-    st.rerun()
+    _skip()
 elif undo:
     _undo()

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "queues",
     "store",
     "lifecycle",
+    "rubrics",
 )
 
 

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evalguard_core import reports
+from evalguard_core import reports, rubrics
 from evalguard_core.alignment import GATE_MIN_N, format_ci
 from evalguard_core.cli.common import add_common, open_scope
 from evalguard_core.cli.remote import add_remote, client
+from evalguard_core.errors import ValidationError
 from evalguard_core.textlist import split_list
 
 
@@ -22,7 +23,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="judge vs human agreement with 95%% CIs; --fail-under gates CI (exit 1)",
     )
     p.add_argument("--run", required=True, help="run id")
-    p.add_argument("--judge", required=True, help="the judge's scorer name, e.g. llm_judge")
+    p.add_argument("--judge", help="the judge's scorer name, e.g. llm_judge")
+    p.add_argument("--question", help="compare the judge with the answers to this rubric question")
+    p.add_argument(
+        "--questions",
+        metavar="Q=JUDGE,...",
+        help="one report per rubric question, each against its judge, and a summary table",
+    )
+    p.add_argument(
+        "--rubric-version",
+        help="the rubric version to read (required when answers span several; 'all' pools them)",
+    )
     p.add_argument("--queue", help="only labels made in this queue (enables design weights)")
     p.add_argument("--task", help="only labels made in this task")
     p.add_argument(
@@ -145,9 +156,20 @@ def pass_rate_lines(section: dict[str, Any] | None) -> list[str]:
 
 def cmd_align(args: argparse.Namespace) -> int:
     """Print the report; exit 1 when a --fail-under threshold fails."""
+    if args.questions:
+        return _cmd_align_questions(args)
+    if not args.judge:
+        raise ValidationError(
+            "give --judge (or --questions Q=JUDGE,...)", details={"field": "judge"}
+        )
     order = split_list(args.label_order)
     eg = client(args)
     passed, reasons = True, list[str]()
+    if eg is not None and (args.question or args.rubric_version):
+        raise ValidationError(
+            "--question and --rubric-version work on a local store (not with --url) for now",
+            details={"field": "question"},
+        )
     if eg is not None:
         # The server computes the report and the gate with the same code.
         report = eg.alignment(
@@ -182,6 +204,8 @@ def cmd_align(args: argparse.Namespace) -> int:
             positive=args.positive,
             sequential=list(args.fail_under) if args.sequential else None,
             group_by=args.group_by,
+            question=args.question,
+            rubric_version=args.rubric_version,
         )
         if args.fail_under:
             block = reports.gate_report(
@@ -202,3 +226,51 @@ def cmd_align(args: argparse.Namespace) -> int:
     if args.fail_under and not args.json:
         print("gate passed")
     return 0
+
+
+def _cmd_align_questions(args: argparse.Namespace) -> int:
+    """One report per mapped rubric question and the summary table; gates apply to each."""
+    if args.judge or args.question:
+        raise ValidationError(
+            "--questions maps every judge itself; drop --judge/--question",
+            details={"field": "questions"},
+        )
+    result = rubrics.align_questions(
+        open_scope(args),
+        run_id=args.run,
+        mapping=rubrics.parse_mapping(args.questions),
+        queue_id=args.queue,
+        task_id=args.task,
+        rubric_version=args.rubric_version,
+        reference=args.reference,
+        n_boot=args.n_boot,
+        seed=args.seed,
+    )
+    failed = []
+    if args.fail_under:
+        for question, report in result["reports"].items():
+            block = reports.gate_report(
+                report, args.fail_under, on=args.on, allow_small=args.allow_small
+            )
+            failed += [f"{question}: {r}" for r in block["reasons"]] if not block["passed"] else []
+    if args.markdown:
+        parts = [f"## {q}\n\n{reports.to_markdown(r)}" for q, r in result["reports"].items()]
+        summary = "## Summary\n\n```\n" + rubrics.summary_text(result) + "\n```\n"
+        Path(args.markdown).write_text(summary + "\n" + "\n".join(parts), encoding="utf-8")
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        for question, report in result["reports"].items():
+            print(f"== {question} (judge {result_judge(result, question)}) ==")
+            print(text_report(report))
+            print()
+        print(rubrics.summary_text(result))
+    if failed:
+        print(f"evalguard: gate failed: {'; '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def result_judge(result: dict[str, Any], question: str) -> str:
+    """The judge mapped to a question in a per-question result."""
+    return next(s["judge"] for s in result["summary"] if s["question"] == question)

@@ -6,6 +6,7 @@ from evalguard_core.api.routes import bootstrap as bootstrap_routes
 from evalguard_core.api.routes import jobs as jobs_routes
 from evalguard_core.api.routes import lifecycle as lifecycle_routes
 from evalguard_core.api.routes import queues as queues_routes
+from evalguard_core.api.routes import rubrics as rubrics_routes
 from evalguard_core.api.routes import tasks as tasks_routes
 
 ROUTERS = [
@@ -18,4 +19,5 @@ ROUTERS = [
     jobs_routes.router,
     tasks_routes.router,
     lifecycle_routes.router,
+    rubrics_routes.router,
 ]

@@ -1,0 +1,94 @@
+"""`evalguard rubric show|set|export`: a queue's questions and a run's answers."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from evalguard_core import rubrics
+from evalguard_core.cli.common import add_common, emit, open_scope, table
+from evalguard_core.errors import ValidationError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the commands."""
+    rubric_p = sub.add_parser("rubric", help="rubric questions of a queue, answers of a run")
+    rsub = rubric_p.add_subparsers(dest="rubric_command", required=True, metavar="ACTION")
+    p = rsub.add_parser("show", help="show a queue's rubric (newest version unless --version)")
+    p.add_argument("--queue", required=True, help="queue id")
+    p.add_argument("--version", type=int, help="a rubric version")
+    add_common(p)
+    p.set_defaults(handler=cmd_show)
+    p = rsub.add_parser(
+        "set", help="replace a queue's rubric from a JSON file (new version once labelled)"
+    )
+    p.add_argument("file", help='JSON: {"questions": [{"name", "kind", ...}, ...]} or the list')
+    p.add_argument("--queue", required=True, help="queue id")
+    add_common(p)
+    p.set_defaults(handler=cmd_set)
+    p = rsub.add_parser("export", help="a run's answers as CSV: one column per question")
+    p.add_argument("--run", required=True, help="run id")
+    p.add_argument("--queue", help="only answers made in this queue")
+    p.add_argument("--layout", choices=["wide", "long"], default="wide")
+    p.add_argument("--out", help="CSV file to write (default: stdout)")
+    add_common(p)
+    p.set_defaults(handler=cmd_export)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print the questions."""
+    rubric = rubrics.get_rubric(open_scope(args), args.queue, args.version)
+    text = f"rubric version {rubric['version']} of {rubric['versions']}\n" + table(
+        rubric["questions"], ["name", "kind", "options", "scale_min", "scale_max", "required"]
+    )
+    emit(args, rubric, text)
+    return 0
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    """Write the rubric from a JSON file."""
+    try:
+        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationError(f"{args.file}: {exc}", details={"field": "file"}) from None
+    questions = data.get("questions") if isinstance(data, dict) else data
+    if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
+        raise ValidationError(
+            f"{args.file}: expected a list of questions", details={"field": "file"}
+        )
+    rubric = rubrics.set_rubric(open_scope(args), args.queue, questions, actor="cli")
+    emit(
+        args,
+        rubric,
+        f"queue {rubric['queue_id']}: rubric version {rubric['version']}"
+        + ("" if rubric["changed"] else " (unchanged)"),
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the answers as CSV."""
+    rows = rubrics.answers_table(
+        open_scope(args), args.run, queue_id=args.queue, layout=args.layout
+    )
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as handle:
+            _write_csv(handle, columns, rows)
+    else:
+        _write_csv(sys.stdout, columns, rows)
+    return 0
+
+
+def _write_csv(out: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """Rows as CSV; multiple-choice answers as JSON lists."""
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})

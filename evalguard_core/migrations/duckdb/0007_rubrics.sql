@@ -1,0 +1,58 @@
+-- Rubrics (issue #19): ordered questions per queue or task, versioned; answers per question.
+-- A question never changes once labels answer it: a change writes the whole rubric again under
+-- the next version, and every answer keeps the version it answered (docs/adr/0016-rubrics.md).
+CREATE TABLE rubric_questions (
+    org_id UUID NOT NULL,
+    owner_kind VARCHAR NOT NULL,                 -- queue | task
+    owner_id UUID NOT NULL,
+    version INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,                       -- single_choice | multiple_choice | rating | number | text
+    options JSON,
+    scale_min DOUBLE,
+    scale_max DOUBLE,
+    step DOUBLE,
+    min_label VARCHAR,
+    max_label VARCHAR,
+    required BOOLEAN NOT NULL DEFAULT true,
+    description VARCHAR,
+    created_by VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE rubric_answers (
+    answer_id UUID NOT NULL,
+    org_id UUID NOT NULL,
+    annotation_id UUID,
+    run_id UUID NOT NULL,
+    trace_id BIGINT NOT NULL,
+    queue_id UUID,
+    task_id UUID,
+    annotator VARCHAR NOT NULL,
+    rubric_version INTEGER,
+    question VARCHAR NOT NULL,
+    value_label VARCHAR,                         -- a choice, choices as a JSON array, free text
+    value_score DOUBLE,                          -- a rating or a number
+    source VARCHAR NOT NULL,                     -- api | ui | import
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+-- Every existing queue gets version 1 of a rubric equal to what it asked so far: its label set
+-- as a single-choice question and, where it had a score range, an optional rating question.
+INSERT INTO rubric_questions (org_id, owner_kind, owner_id, version, position, name, kind,
+    options, required, description, created_by)
+SELECT org_id, 'queue', queue_id, 1, 0, 'label', 'single_choice', label_options,
+    score_min IS NULL OR score_max IS NULL, NULL, 'migration'
+FROM queues;
+
+INSERT INTO rubric_questions (org_id, owner_kind, owner_id, version, position, name, kind,
+    scale_min, scale_max, required, created_by)
+SELECT org_id, 'queue', queue_id, 1, 1, 'score', 'rating', score_min, score_max, false,
+    'migration'
+FROM queues WHERE score_min IS NOT NULL AND score_max IS NOT NULL;
+
+INSERT INTO rubric_questions (org_id, owner_kind, owner_id, version, position, name, kind,
+    options, required, created_by)
+SELECT org_id, 'task', task_id, 1, 0, 'label', 'single_choice', label_options, true, 'migration'
+FROM tasks;
