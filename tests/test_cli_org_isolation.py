@@ -5,6 +5,7 @@ Every command of the parser must have an entry below, so a new command cannot sl
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,10 @@ CASES = {
     "queues claims": (lambda b, tmp: [b["queue_id"]], True),
     "queues expire": (lambda b, tmp: [b["queue_id"]], True),
     "queues events": (lambda b, tmp: [b["queue_id"]], True),
+    # Rubrics (issue 19): another organization's queue or run is "not found".
+    "rubric show": (lambda b, tmp: ["--queue", b["queue_id"]], True),
+    "rubric set": (lambda b, tmp: [str(tmp / "rubric.json"), "--queue", b["queue_id"]], True),
+    "rubric export": (lambda b, tmp: ["--run", b["run_id"]], True),
     # Lifecycle (issue 21): B's ids are "not found" with --org A, even with --yes.
     "labels replace": (
         lambda b, tmp: [b["annotation_id"], "--as", b["rater_name"], "--label", "fail"],
@@ -99,6 +104,9 @@ def world(tmp_path_factory: pytest.TempPathFactory):
     store.close()
     (tmp / "A_run.csv").write_text("case_id,input\nz1,hello\n")
     (tmp / "A_labels.csv").write_text("case_id,annotator,label\nc1,x,pass\n")
+    (tmp / "rubric.json").write_text(
+        json.dumps({"questions": [{"name": "label", "kind": "single_choice", "options": ["a"]}]})
+    )
     return db, tmp, a, b
 
 

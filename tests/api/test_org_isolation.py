@@ -129,6 +129,10 @@ QUERIES: dict[tuple[str, str], Callable[[dict], dict]] = {
         "sample_count": 2,
     },
     ("GET", "/v1/annotations/history"): lambda b: {"queue_id": b["queue_id"]},
+    ("GET", "/v1/alignment/questions"): lambda b: {
+        "run_id": b["run_id"],
+        "mapping": "label=llm_judge",
+    },
 }
 
 # Bodies for write routes, referencing org B's ids; with the statuses that keep B hidden.
@@ -185,6 +189,15 @@ BODIES: dict[tuple[str, str], tuple[Callable[[dict], dict], set[int]]] = {
     ("POST", "/v1/raters/{annotator}/pseudonymise"): (lambda b: {}, {404}),
     # Only ever the caller's own organization, and only with its name as confirmation.
     ("DELETE", "/v1/organization/data"): (lambda b: {}, {400}),
+    # Rubrics (issue 19): B's queue is unknown to A, for its rubric and for answers.
+    ("PUT", "/v1/annotations/queues/{queue_id}/rubric"): (
+        lambda b: {"questions": [{"name": "label", "kind": "single_choice", "options": ["a"]}]},
+        {404},
+    ),
+    ("POST", "/v1/annotations/answers"): (
+        lambda b: {"queue_id": b["queue_id"], "target_id": b["target_id"], "answers": {}},
+        {404},
+    ),
     # uploads are multipart: a JSON body is refused; another org's run is unknown (404)
     ("POST", "/v1/runs"): (lambda b: {"name": "mine"}, {400}),
     ("POST", "/v1/runs/{run_id}/labels"): (lambda b: {}, {404}),
