@@ -89,7 +89,10 @@ app = st.App(
         *session_routes(store, api.state.auth_limiter),
         *(alias(path, target) for path, target in ALIASES.items()),
     ],
-    middleware=[Middleware(SecurityHeaders), Middleware(PageGuard, store=store)],
+    middleware=[
+        Middleware(SecurityHeaders),
+        Middleware(PageGuard, store=store, redirects=tuple(ALIASES)),
+    ],
 )
 
 if __name__ == "__main__":

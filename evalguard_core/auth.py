@@ -146,12 +146,19 @@ def _cache_hit(store: Store, digest: str, *, ttl: float | None = None) -> Actor 
 
 
 def cached_actor(store: Store, key: str | None) -> Actor | None:
-    """The actor behind a key authenticated in the last minute (no database access), else None.
+    """The actor behind a key if it was authenticated recently (no database access), else None."""
+    return _cache_hit(store, hash_key(key.strip())) if key else None
 
-    Only says a key is known (the failed-auth gate lets it through); `authenticate` still
-    re-checks it, within SHARED_KEY_TTL on a shared database.
+
+def known_key(store: Store, key: str | None) -> bool:
+    """Whether a key authenticated in the last minute (the failed-auth gate lets it through).
+
+    Only a hint for the gate: the request is still authenticated, and on a shared database
+    `authenticate` re-reads a key older than SHARED_KEY_TTL, so a revoked key gets its 401.
     """
-    return _cache_hit(store, hash_key(key.strip()), ttl=_KEY_CACHE_TTL) if key else None
+    return (
+        bool(key) and _cache_hit(store, hash_key(str(key).strip()), ttl=_KEY_CACHE_TTL) is not None
+    )
 
 
 def authenticate(store: Store, key: str | None) -> Actor:

@@ -126,7 +126,7 @@ class FailedAuthGate:
             try:
                 self.limiter.check(address)
             except RateLimitedError as exc:
-                if auth.cached_actor(self.store, _bearer(scope)) is None:
+                if not auth.known_key(self.store, _bearer(scope)):
                     await asyncio.sleep(TARPIT_SECONDS)
                     retry = str(max(1, int(round(exc.retry_after))))
                     response = Response(
@@ -278,9 +278,12 @@ class PageGuard:
     deep link opens that page after sign-in; Streamlit's own endpoints and /api pass through.
     """
 
-    def __init__(self, app: ASGIApp, store: Store) -> None:
+    def __init__(self, app: ASGIApp, store: Store, redirects: tuple[str, ...] = ()) -> None:
         self.app = app
         self.store = store
+        # Addresses that only redirect to a page (e.g. /dashboard/api-keys): the page they
+        # lead to is guarded, so the redirect itself passes.
+        self.redirects = frozenset(redirects)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
@@ -289,6 +292,7 @@ class PageGuard:
             scope["type"] != "http"
             or scope.get("method") != "GET"
             or path.startswith(_OPEN_PREFIXES)
+            or path in self.redirects
             or "." in path.rsplit("/", 1)[-1]  # files (manifest, icons) are not pages
         ):
             await self.app(scope, receive, send)

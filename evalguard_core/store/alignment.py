@@ -69,8 +69,9 @@ def case_groups(scope: Scope, run_id: str, field: str) -> Any:
     if field in CASE_FIELDS:
         expr, params = field, []
     else:
-        # The key is a bound JSON path, never spliced into the SQL.
-        expr, params = "json_extract_string(metadata, ?)", ['$."' + field.replace('"', "") + '"']
+        # The key is a bound parameter, never spliced into the SQL; `->>` with a plain key
+        # reads the same on DuckDB and PostgreSQL (dots and quotes in keys included).
+        expr, params = "(metadata ->> ?)", [field]
     return scope.db.fetch_df(
         f'SELECT trace_id AS item, {expr} AS "group" FROM cases WHERE org_id = ? '
         "AND CAST(run_id AS VARCHAR) = ?",

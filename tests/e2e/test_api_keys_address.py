@@ -29,7 +29,7 @@ def _sign_in_at(page: object, url: str, key: str) -> None:
     box.wait_for(timeout=STEP_TIMEOUT_MS)
     box.fill(key)
     box.press("Enter")
-    page.get_by_text("Signed in as").wait_for(timeout=STEP_TIMEOUT_MS)  # type: ignore[attr-defined]
+    page.get_by_text("Signed in as").first.wait_for(timeout=STEP_TIMEOUT_MS)  # type: ignore[attr-defined]
     settle(page)
 
 
