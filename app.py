@@ -105,12 +105,16 @@ links = [
     for path, title, icon, _ in allowed(who)
 ]
 listed = {path for path, _, _, _ in allowed(who)}
-# A page opened by its address that the role does not reach is still registered (not linked),
-# so that its own role check says why instead of Streamlit's "page not found" dialog.
+# A page a signed-in user opens by its address that the role does not reach is still registered
+# (not linked), so that its own role check says why instead of Streamlit's "page not found"
+# dialog. Without a session there is only the sign-in page (the server's guard sends page loads
+# to the sign-in form anyway).
 by_address = [
     st.Page(path, title=title, default=(path == PAGES[0][0]))
     for path, title, _, role in PAGES
-    if path not in listed and navigation.offered(path, role, None, home=(path == PAGES[0][0]))
+    if who is not None
+    and path not in listed
+    and navigation.offered(path, role, None, home=(path == PAGES[0][0]))
 ]
 pages = [page for page, _ in links] + by_address
 if not pages:
