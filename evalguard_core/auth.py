@@ -103,7 +103,7 @@ def create_key(store: Store, *, name: str, role: str, org: str | None = None) ->
     )
     if sql.live_name_exists(scope, name):
         raise duplicate
-    _forget_keys()
+    forget_cached_keys()
     try:
         row = sql.insert_key(scope, name=name, role=role, key_hash=hash_key(key), prefix=key[:10])
     except sql.DuplicateName:  # a concurrent create won the unique index
@@ -127,7 +127,7 @@ _key_cache_lock = threading.Lock()
 _generation = [0]  # bumped by every create/revoke: a lookup that raced one is not cached
 
 
-def _forget_keys() -> None:
+def forget_cached_keys() -> None:
     """Drop cached key lookups (after a key is created or revoked)."""
     with _key_cache_lock:
         _key_cache.clear()
@@ -244,9 +244,9 @@ def revoke_key(scope: Scope, key_id: str, *, actor: Actor | None = None) -> None
                 "admin key first, so someone can still manage the organization",
                 details={"field": "key_id", "reason": "last_admin"},
             )
-        _forget_keys()
+        forget_cached_keys()
         sql.revoke_key(scope, key_id)
-    _forget_keys()
+    forget_cached_keys()
 
 
 _revoke_lock = threading.Lock()

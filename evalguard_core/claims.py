@@ -86,7 +86,7 @@ def claim_next(
                 item = items_sql.find_item(scope, qid, item_id=held["item_id"])
                 if item is None:  # items are never deleted, so a lease always has its item
                     raise NotFoundError(f"item {held['item_id']} not found", details=held)
-                return _claimed(scope, queue, item, held["claim_id"], held["lease_expires_at"])
+                return claim_answer(scope, queue, item, held["claim_id"], held["lease_expires_at"])
             found = _candidates(scope, queue, annotator, now, skipped, k)
             if not found:
                 raise ConflictError(NOTHING_LEFT, details={"queue_id": qid})
@@ -98,7 +98,7 @@ def claim_next(
                 got = _try_claim(scope, queue, entry, annotator, now)
                 if got is not None:
                     frontier.claimed(scope, queue, entry, annotator, expires=got[1], now=now)
-                    return _claimed(scope, queue, entry.row, *got)
+                    return claim_answer(scope, queue, entry.row, *got)
                 frontier.discard(scope, qid, entry.item_id)
             backoff(attempt)
     raise ConflictError(
@@ -220,7 +220,7 @@ def _expire_on_item(scope: Scope, queue_id: str, item_id: int, now: datetime, *,
     return len(expired)
 
 
-def _claimed(
+def claim_answer(
     scope: Scope, queue: dict[str, Any], item: dict[str, Any], claim_id: str, expires: datetime
 ) -> dict[str, Any]:
     """The claim answer: the item's content (no scores, no judge verdict) and its lease."""

@@ -16,7 +16,7 @@ from typing import Any
 import evalguard_core.annotations as labelling
 import evalguard_core.store.annotations as ann_sql
 from evalguard_core import auth, claims, frontier, queues
-from evalguard_core.claims import MAX_ATTEMPTS, _claimed, backoff, item_status, rater_lock
+from evalguard_core.claims import MAX_ATTEMPTS, backoff, claim_answer, item_status, rater_lock
 from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
 from evalguard_core.store import Scope, Store, TransactionConflict
 from evalguard_core.store import claims as claims_sql
@@ -195,7 +195,7 @@ def _retract(
             "item_status": status,
         }
         if claim is not None:
-            out["claim"] = _claimed(scope, queue, state, *claim)["item"]
+            out["claim"] = claim_answer(scope, queue, state, *claim)["item"]
         return out
     raise ConflictError("the item is busy; try again", details={"retryable": True})
 
@@ -509,7 +509,8 @@ def delete_org_data(
             )
     frontier.forget_all(store.scope(org_id))
     queues.forget_org(store.scope(org_id))
-    auth._forget_keys()  # the organization's keys are gone: no cached sign-in may outlive them
+    # The organization's keys are gone: no cached sign-in may outlive them.
+    auth.forget_cached_keys()
     return {
         "success": True,
         "org_id": org_id,
