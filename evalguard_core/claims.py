@@ -18,7 +18,7 @@ from typing import Any
 
 from evalguard_core import frontier
 from evalguard_core.errors import ConflictError, NotFoundError
-from evalguard_core.queues import ensure_open, require_queue
+from evalguard_core.queues import ensure_open, forget_settings, require_queue
 from evalguard_core.store import Scope, TransactionConflict
 from evalguard_core.store import claims as claims_sql
 from evalguard_core.store import events as events_sql
@@ -84,8 +84,12 @@ def claim_next(
             held, skipped = _rater_state(scope, qid, annotator, now)
             if held is not None:
                 item = items_sql.find_item(scope, qid, item_id=held["item_id"])
-                if item is None:  # items are never deleted, so a lease always has its item
-                    raise NotFoundError(f"item {held['item_id']} not found", details=held)
+                if item is None:
+                    # The item was removed (or its queue deleted) after the lease was read; its
+                    # lease went with it. A deleted queue answers 404, else look again.
+                    forget_settings(scope, qid)
+                    require_queue(scope, qid)
+                    continue
                 return claim_answer(scope, queue, item, held["claim_id"], held["lease_expires_at"])
             found = _candidates(scope, queue, annotator, now, skipped, k)
             if not found:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -43,7 +44,9 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {}
         if isinstance(exc, RateLimitedError):
             headers["Retry-After"] = str(max(1, int(round(exc.retry_after))))
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
+        # Details may carry store values (datetimes, UUIDs): encode them rather than answer 500.
+        body = jsonable_encoder(exc.to_dict())
+        return JSONResponse(body, status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -184,11 +184,6 @@ def test_rater_export_pseudonymise_and_org_data(
     assert client.get("/v1/runs", headers=admin).status_code == 401
 
 
-@pytest.mark.xfail(
-    reason="known defect: a rater racing a queue delete can get a 500 (about 1 run in 5 on "
-    "DuckDB, seen on PostgreSQL too); the assertion stays, an XPASS is the usual outcome",
-    strict=False,
-)
 def test_raters_racing_a_queue_delete_get_404_or_409(
     live_server, store: Store, keys: dict, queue_id: str
 ) -> None:

@@ -340,3 +340,48 @@ def test_concurrent_raters_while_a_queue_is_archived(scope: Scope, sample_run) -
     assert claims.list_claims(scope, qid)["claims"] == [] or all(
         c["annotator"].startswith("r") for c in claims.list_claims(scope, qid)["claims"]
     )
+
+
+def _delete_between_lease_read_and_item_read(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
+    """Run `action` (a real delete) right after claim_next has read the rater's lease.
+
+    This is the interleaving that gave raters a 500 under load: the lease is read, an admin
+    deletes the item or the queue, then the item lookup finds nothing.
+    """
+    real = claims._rater_state
+    fired: list[bool] = []
+
+    def state_then_delete(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        if out[0] is not None and not fired:
+            fired.append(True)
+            action()
+        return out
+
+    monkeypatch.setattr(claims, "_rater_state", state_then_delete)
+
+
+def test_rater_whose_leased_item_vanishes_with_its_queue_gets_404(
+    scope: Scope, sample_run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    qid = make_queue(scope, sample_run)
+    claims.claim_next(scope, qid, "ann")  # ann holds a lease
+    _delete_between_lease_read_and_item_read(
+        monkeypatch, lambda: lifecycle.delete_queue(scope, qid, actor="boss")
+    )
+    with pytest.raises(NotFoundError, match=f"queue {qid} not found") as err:
+        claims.claim_next(scope, qid, "ann")
+    assert err.value.details == {"queue_id": qid}
+
+
+def test_rater_whose_leased_item_is_removed_gets_the_next_one(
+    scope: Scope, sample_run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    qid = make_queue(scope, sample_run)
+    held = claims.claim_next(scope, qid, "ann")["item"]["item_id"]
+    _delete_between_lease_read_and_item_read(
+        monkeypatch, lambda: lifecycle.remove_items(scope, qid, [held], actor="boss")
+    )
+    got = claims.claim_next(scope, qid, "ann")["item"]
+    assert got["item_id"] != held
+    assert queues.get_queue(scope, qid)["progress"]["total"] == 3
