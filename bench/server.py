@@ -53,6 +53,8 @@ def main() -> dict:
     """Seed, start server.py, measure RSS idle and under load, stop it."""
     import httpx
 
+    from evalguard_core.client import EvalGuard
+
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         db = store_location(tmpdir, "server")
@@ -64,24 +66,10 @@ def main() -> dict:
             stop_at = time.monotonic() + LOAD_SECONDS
 
             def rater(i: int) -> None:
-                h = {"Authorization": f"Bearer {keys[i]}"}
-                with httpx.Client(base_url=base, headers=h, timeout=30) as c:
+                with EvalGuard(api_key=keys[i], base_url=base) as client:
                     while time.monotonic() < stop_at:
-                        r = c.post("/api/v1/annotations/queue", json={"queue_id": queue_id})
-                        if r.status_code != 200:
-                            if r.status_code == 409 and "busy" in r.text:
-                                continue
+                        if client.claim_and_label(queue_id, "pass") is None:
                             return
-                        item = r.json()["item"]
-                        c.post(
-                            "/api/v1/annotations",
-                            json={
-                                "target_id": item["target_id"],
-                                "target_type": item["target_type"],
-                                "label": "pass",
-                                "queue_id": queue_id,
-                            },
-                        ).raise_for_status()
                         cycles[i] += 1
 
             start = time.perf_counter()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8501"
 # at most DEFAULT_MAX_RETRY_WAIT seconds: a client must not hang for a minute on a busy key.
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_RETRY_WAIT = 10.0
+# The server already backs off inside a busy claim; a "busy, retry" 409 is rare and short-lived.
+DEFAULT_BUSY_RETRIES = 200
 
 _BY_STATUS: dict[int, type[EvalGuardError]] = {
     400: ValidationError,
@@ -159,6 +162,46 @@ class EvalGuard:
             if value is not None:
                 body[key] = value
         return self.request("POST", "/api/v1/annotations", body)
+
+    def claim_and_label(
+        self,
+        queue_id: str,
+        label: str | None = None,
+        *,
+        score: float | None = None,
+        comment: str | None = None,
+        busy_retries: int = DEFAULT_BUSY_RETRIES,
+        on_claim: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any] | None:
+        """Claim the next item and label it: `{"item", "annotation"}`, or None when none is left.
+
+        A 409 marked retryable (the queue is busy) is retried at most `busy_retries` times, then
+        raised; an archived queue raises ConflictError. `on_claim(item)` runs between claim and
+        label (e.g. to record what the server handed out even if the label then fails).
+        """
+        for attempt in range(busy_retries + 1):
+            try:
+                claimed = self.claim_next(queue_id)
+            except ConflictError as exc:
+                details = exc.details if isinstance(exc.details, dict) else {}
+                if details.get("retryable") and attempt < busy_retries:
+                    continue
+                if details.get("retryable") or details.get("archived"):
+                    raise
+                return None  # nothing left for this rater
+            item = claimed["item"]
+            if on_claim is not None:
+                on_claim(item)
+            answer = self.annotate(
+                item["target_id"],
+                item["target_type"],
+                label=label,
+                score=score,
+                comment=comment,
+                queue_id=queue_id,
+            )
+            return {"item": item, "annotation": answer}
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def release(self, queue_id: str, item_id: int) -> dict:
         """Give back (skip) your lease on an item."""

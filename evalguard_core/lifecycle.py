@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -235,6 +236,24 @@ def label_history(
     return sql.label_history(scope, queue_id, run_id)
 
 
+def queue_labels(
+    scope: Scope, queue_id: str, *, annotator: str | None = None
+) -> list[dict[str, Any]]:
+    """Labels of a queue, newest first; only the rater's own when `annotator` is given."""
+    found = labelling.list_queue_annotations(scope, queue_id)
+    return [a for a in reversed(found) if annotator is None or a["annotator"] == annotator]
+
+
+def retract_loss_text(found: dict[str, Any]) -> str:
+    """What retracting one label loses, in one sentence (UI confirmation)."""
+    value = found["label"] if found["label"] is not None else found["score"]
+    return (
+        f"Retracting {found['annotator']}'s label {value!r} on {found['target_id']} removes 1 "
+        "label; its item goes back to the pool if it lacks its labels. The event log keeps the "
+        "old value."
+    )
+
+
 # -- queues --------------------------------------------------------------------------------------
 
 
@@ -351,6 +370,43 @@ def delete_queue(
     }
 
 
+def queue_items(scope: Scope, queue_id: str, *, limit: int = 1_000) -> list[dict[str, Any]]:
+    """A queue's items in id order with their label counts (for choosing what to remove)."""
+    queue = queues.require_queue(scope, queue_id)
+    return sql.list_items(scope, queue["queue_id"], limit)
+
+
+def items_removal_preview(scope: Scope, queue_id: str, item_ids: list[int]) -> dict[str, Any]:
+    """What removing these items would remove: items, how many are labelled, their labels."""
+    queue = queues.require_queue(scope, queue_id)
+    ids = sorted({_item_id(i) for i in item_ids})
+    found = sql.items_by_id(scope, queue["queue_id"], ids) if ids else []
+    labelled = [r for r in found if r["done_count"] > 0]
+    return {
+        "queue_id": queue["queue_id"],
+        "name": queue["name"],
+        "items": len(found),
+        "labelled_items": len(labelled),
+        "labels": sum(int(r["done_count"]) for r in labelled),
+    }
+
+
+def items_loss_text(preview: dict[str, Any], *, include_labelled: bool) -> str:
+    """What removing items loses, in one sentence (UI confirmation)."""
+    text = f"Removing {preview['items']} item(s) from queue {preview['name']!r} ends their leases"
+    if preview["labelled_items"] and include_labelled:
+        text += (
+            f" and deletes the {preview['labels']} label(s) of the "
+            f"{preview['labelled_items']} labelled one(s)"
+        )
+    elif preview["labelled_items"]:
+        text += (
+            f"; {preview['labelled_items']} of them have labels and are refused unless you "
+            "include labelled items"
+        )
+    return text + ". This cannot be undone."
+
+
 def remove_items(
     scope: Scope,
     queue_id: str,
@@ -444,6 +500,18 @@ def run_deletion_preview(scope: Scope, run_id: str) -> dict[str, Any]:
     }
 
 
+def check_run_deletable(preview: dict[str, Any]) -> None:
+    """ConflictError naming the counts when labels or items use the run (delete needs force)."""
+    used = {k: preview[k] for k in ("labels", "queue_items", "task_items") if preview[k]}
+    if used:
+        what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in used.items())
+        raise ConflictError(
+            f"run {preview['run_id']} is referenced by {what}; nothing was deleted (force to "
+            "delete them too)",
+            details={"run_id": preview["run_id"], **used},
+        )
+
+
 def delete_run(scope: Scope, run_id: str, *, actor: str, force: bool = False) -> dict[str, Any]:
     """Delete a run, its cases and scores; refused while labels or items use it, unless forced."""
     run = _require_run(scope, run_id)
@@ -451,15 +519,8 @@ def delete_run(scope: Scope, run_id: str, *, actor: str, force: bool = False) ->
     for attempt in range(MAX_ATTEMPTS):
         try:
             with scope.db.atomic():
-                refs = sql.run_references(scope, rid)
-                used = {k: refs[k] for k in ("labels", "queue_items", "task_items") if refs[k]}
-                if used and not force:
-                    what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in used.items())
-                    raise ConflictError(
-                        f"run {rid} is referenced by {what}; nothing was deleted (force to "
-                        "delete them too)",
-                        details={"run_id": rid, **used},
-                    )
+                if not force:
+                    check_run_deletable({"run_id": rid, **sql.run_references(scope, rid)})
                 removed = sql.delete_run(scope, rid)
                 events_sql.append_event(
                     scope,
@@ -488,6 +549,16 @@ def delete_run(scope: Scope, run_id: str, *, actor: str, force: bool = False) ->
 def org_deletion_preview(store: Store, org_id: str) -> dict[str, int]:
     """Rows per table an organization holds."""
     return sql.org_row_counts(store, org_id)
+
+
+def org_loss_text(org: dict[str, Any], counts: dict[str, int], *, remove_org: bool) -> str:
+    """What deleting an organization's data loses, in one sentence (CLI dry run, UI)."""
+    rows = ", ".join(f"{n} {t}" for t, n in counts.items() if n) or "no rows"
+    return (
+        f"would delete every row of organization {org['name']!r}: {rows}"
+        + (" and the organization" if remove_org else "")
+        + ". This cannot be undone."
+    )
 
 
 def delete_org_data(
@@ -533,10 +604,36 @@ def export_rater(scope: Scope, annotator: str) -> dict[str, Any]:
     return {"annotator": name, **data}
 
 
+def rater_json(export: dict[str, Any]) -> str:
+    """A rater export as indented JSON (times as text): what the CLI writes and the UI offers."""
+    return json.dumps(export, indent=2, default=str)
+
+
+def rater_counts(export: dict[str, Any]) -> dict[str, int]:
+    """Rows per kind in a rater export (labels, claims, task_labels, events)."""
+    return {k: len(v) for k, v in export.items() if k != "annotator"}
+
+
 def pseudonym(org_id: str, annotator: str) -> str:
     """A stable alias for a rater in an organization (not reversible without the name)."""
     digest = hashlib.sha256(f"{org_id}\x00{annotator}".encode()).hexdigest()
     return f"rater-{digest[:12]}"
+
+
+def rater_preview(org_id: str, export: dict[str, Any]) -> dict[str, Any]:
+    """From a rater export: the name, its alias and how many rows of each kind carry it."""
+    name = export["annotator"]
+    return {"annotator": name, "alias": pseudonym(org_id, name), **rater_counts(export)}
+
+
+def pseudonymise_loss_text(preview: dict[str, Any]) -> str:
+    """What pseudonymising a rater changes, in one sentence (UI confirmation)."""
+    return (
+        f"Replaces the name {preview['annotator']!r} by {preview['alias']} on "
+        f"{preview['labels']} label(s), {preview['claims']} lease(s), {preview['task_labels']} "
+        f"task label(s) and {preview['events']} event(s); the labels stay valid. The name "
+        "cannot be brought back."
+    )
 
 
 def pseudonymise_rater(scope: Scope, annotator: str, *, actor: str) -> dict[str, Any]:
@@ -572,6 +669,7 @@ def store_check(store: Store) -> dict[str, Any]:
 
 __all__ = [
     "archive_queue",
+    "check_run_deletable",
     "delete_org_data",
     "delete_queue",
     "delete_run",

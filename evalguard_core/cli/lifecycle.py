@@ -8,7 +8,6 @@ Commands that destroy print what will be lost and stop unless `--yes` is given.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -225,10 +224,9 @@ def cmd_delete_run(args: argparse.Namespace) -> int:
     """Delete a run (after --yes)."""
     scope = open_scope(args)
     pre = lifecycle.run_deletion_preview(scope, args.run_id)
-    used = pre["labels"] + pre["queue_items"] + pre["task_items"]
-    if not args.force and used:
+    if not args.force:
         # The same refusal the API gives, before asking for --yes.
-        lifecycle.delete_run(scope, args.run_id, actor=ACTOR, force=False)
+        lifecycle.check_run_deletable(pre)
     if not _confirm(args, pre, lifecycle.run_loss_text(pre)):
         return 2
     out = lifecycle.delete_run(scope, args.run_id, actor=ACTOR, force=args.force)
@@ -249,9 +247,7 @@ def cmd_delete_org(args: argparse.Namespace) -> int:
     if not _confirm(
         args,
         {"org_id": org["org_id"], "name": org["name"], "rows": counts},
-        f"would delete every row of organization {org['name']!r}: "
-        + ", ".join(f"{n} {t}" for t, n in counts.items() if n)
-        + (" and the organization" if args.remove_org else ""),
+        lifecycle.org_loss_text(org, counts, remove_org=args.remove_org),
     ):
         return 2
     out = lifecycle.delete_org_data(store, org, actor=ACTOR, keep_org=not args.remove_org)
@@ -266,12 +262,12 @@ def cmd_export_rater(args: argparse.Namespace) -> int:
     if args.out:
         path = Path(args.out)
         try:
-            path.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+            path.write_text(lifecycle.rater_json(data), encoding="utf-8")
         except OSError as exc:
             raise ValidationError(f"cannot write {path}: {exc.strerror}") from None
         emit(
             args,
-            {"out": str(path), **{k: len(v) for k, v in data.items() if k != "annotator"}},
+            {"out": str(path), **lifecycle.rater_counts(data)},
             f"wrote {path}: {len(data['labels'])} label(s), {len(data['events'])} event(s)",
         )
     else:

@@ -127,6 +127,15 @@ def items_by_id(scope: Scope, queue_id: str, item_ids: list[int]) -> list[dict[s
     )
 
 
+def list_items(scope: Scope, queue_id: str, limit: int) -> list[dict[str, Any]]:
+    """A queue's items in id order with their label counts (at most `limit`)."""
+    return scope.db.fetch_dicts(
+        "SELECT item_id, trace_id, target_id, done_count, status FROM queue_items "
+        "WHERE org_id = ? AND queue_id = CAST(? AS UUID) ORDER BY item_id LIMIT ?",
+        [scope.org_id, queue_id, int(limit)],
+    )
+
+
 def delete_items(
     scope: Scope, queue_id: str, item_ids: list[int], *, delete_labels: bool
 ) -> dict[str, int]:

@@ -91,6 +91,29 @@ def test_claim_annotate_and_the_409_when_nothing_is_left(live: dict[str, Any]) -
     assert info.value.http_status == 409 and info.value.message
 
 
+def test_claim_and_label_works_through_a_queue_and_stops_when_done(live: dict[str, Any]) -> None:
+    admin, rater = _client(live, "admin"), _client(live, "annotator")
+    queue_id = admin.create_queue("py-claim-and-label")["queue_id"]
+    targets = [f"{live['run_id']}:sa-0002{i}" for i in range(3)]
+    admin.add_items(queue_id, targets)
+    handed: list[str] = []
+    labelled = []
+    for _ in range(10):  # bounded: three items, then None
+        done = rater.claim_and_label(
+            queue_id, "fail", comment="c", on_claim=lambda item: handed.append(item["target_id"])
+        )
+        if done is None:
+            break
+        labelled.append(done)
+    assert sorted(handed) == sorted(d["item"]["target_id"] for d in labelled)
+    assert sorted(t.rsplit(":", 1)[1] for t in handed) == ["sa-00020", "sa-00021", "sa-00022"]
+    assert all(d["annotation"]["success"] and d["annotation"]["annotation_id"] for d in labelled)
+    assert admin.get_queue(queue_id)["progress"]["done"] == 3
+    admin.request("POST", f"/api/v1/annotations/queues/{queue_id}/archive")
+    with pytest.raises(ConflictError, match="archived"):
+        rater.claim_and_label(queue_id, "pass")
+
+
 @pytest.mark.parametrize(
     ("role", "method", "path", "body", "error"),
     [

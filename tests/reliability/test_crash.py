@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 
 from evalguard_core import auth, jobs
+from evalguard_core.client import EvalGuard
+from evalguard_core.errors import EvalGuardError
 from evalguard_core.store import Store
 from tests.reliability.conftest import (
     audit_queue,
@@ -55,34 +57,19 @@ class Acks:
 def _rater(base: str, key: str, name: str, queue_id: str, acks: Acks, stop_at: float) -> None:
     """Claim → label until the server dies, the queue is empty, or the time bound passes."""
     try:
-        with httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=10
-        ) as c:
+        with EvalGuard(api_key=key, base_url=base, timeout=10) as client:
             for _ in range(ITEMS * PER_ITEM):
                 if time.monotonic() > stop_at:
                     return
-                r = c.post("/api/v1/annotations/queue", json={"queue_id": queue_id})
-                if r.status_code == 409:
-                    if (r.json()["error"].get("details") or {}).get("retryable"):
-                        continue
+                done = client.claim_and_label(queue_id, "pass")
+                if done is None:
                     return
-                r.raise_for_status()
-                item = r.json()["item"]
-                a = c.post(
-                    "/api/v1/annotations",
-                    json={
-                        "target_id": item["target_id"],
-                        "target_type": item["target_type"],
-                        "label": "pass",
-                        "queue_id": queue_id,
-                    },
-                )
-                if a.status_code == 200:
-                    with acks.lock:
-                        acks.annotations[a.json()["annotation_id"]] = (item["item_id"], name)
-                else:
-                    a.raise_for_status()
-    except httpx.HTTPError:
+                with acks.lock:
+                    acks.annotations[done["annotation"]["annotation_id"]] = (
+                        done["item"]["item_id"],
+                        name,
+                    )
+    except (httpx.HTTPError, EvalGuardError):
         return  # the server was killed under us: only acknowledged labels count
 
 

@@ -17,12 +17,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import httpx
 import pytest
 
 import evalguard_core.annotations as annotations
 from evalguard_core import auth, claims
-from evalguard_core.errors import ConflictError
+from evalguard_core.client import EvalGuard
+from evalguard_core.errors import ConflictError, EvalGuardError
 from evalguard_core.store import Store
 from tests.api.conftest import LiveServer
 from tests.reliability.conftest import audit_queue, env_int, make_queue
@@ -55,39 +55,24 @@ class Ledger:
 def _http_rater(
     base: str, key: str, rater: str, queue_id: str, ledger: Ledger, deadline: float, budget: int
 ) -> None:
-    h = {"Authorization": f"Bearer {key}"}
-    busy = 0
-    with httpx.Client(base_url=base, headers=h, timeout=30) as c:
+    with EvalGuard(api_key=key, base_url=base) as client:
         for _ in range(budget):
             if time.monotonic() > deadline:
                 ledger.errors.append(f"{rater}: time budget exhausted")
                 return
-            r = c.post("/api/v1/annotations/queue", json={"queue_id": queue_id})
-            if r.status_code == 409:
-                if (r.json()["error"].get("details") or {}).get(
-                    "retryable"
-                ) and busy < MAX_BUSY_RETRIES:
-                    busy += 1
-                    continue
+            try:
+                done = client.claim_and_label(
+                    queue_id,
+                    "pass",
+                    busy_retries=MAX_BUSY_RETRIES,
+                    on_claim=lambda item: ledger.claim(item["item_id"], rater),
+                )
+            except EvalGuardError as exc:
+                ledger.errors.append(f"{rater}: {exc.http_status} {exc.message[:200]}")
                 return
-            if r.status_code != 200:
-                ledger.errors.append(f"{rater}: claim {r.status_code} {r.text[:200]}")
+            if done is None:
                 return
-            item = r.json()["item"]
-            ledger.claim(item["item_id"], rater)
-            a = c.post(
-                "/api/v1/annotations",
-                json={
-                    "target_id": item["target_id"],
-                    "target_type": item["target_type"],
-                    "label": "pass",
-                    "queue_id": queue_id,
-                },
-            )
-            if a.status_code != 200:
-                ledger.errors.append(f"{rater}: annotate {a.status_code} {a.text[:200]}")
-                return
-            ledger.label(item["item_id"], rater)
+            ledger.label(done["item"]["item_id"], rater)
 
 
 def _core_rater(
