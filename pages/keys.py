@@ -7,6 +7,7 @@ import streamlit as st
 
 from evalguard_core import auth
 from evalguard_core.errors import EvalGuardError
+from evalguard_ui import lifecycle as lifecycle_ui
 from evalguard_ui import session
 
 st.title("API keys")
@@ -58,7 +59,6 @@ if created:
 keys = auth.list_keys(scope)
 if not keys:
     st.info("No keys yet: the app runs in local single-user mode until you create one.")
-    st.stop()
 live = [k for k in keys if k["revoked_at"] is None]
 if live:
     with st.form("revoke_key"):
@@ -77,5 +77,10 @@ if live:
                 keys = auth.list_keys(scope)
             except EvalGuardError as exc:
                 st.warning(exc.message)
-table = pd.DataFrame(keys)[["key_id", "name", "role", "key_prefix", "created_at", "revoked_at"]]
-st.dataframe(table, hide_index=True, use_container_width=True)
+if keys:
+    table = pd.DataFrame(keys)[["key_id", "name", "role", "key_prefix", "created_at", "revoked_at"]]
+    st.dataframe(table, hide_index=True, use_container_width=True)
+
+st.divider()
+lifecycle_ui.rater_actions(scope, who)
+lifecycle_ui.org_deletion(session.store(), who)

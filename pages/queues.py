@@ -129,5 +129,8 @@ if who.can("admin"):
                 st.success(f"Released item {item_id} from {annotator}.")
                 st.rerun()
 
+if who.can("annotator"):
+    lifecycle_ui.label_corrections(scope, queue, who)
 if who.can("admin"):
+    lifecycle_ui.item_removal(scope, queue, who)
     lifecycle_ui.queue_actions(scope, queue, who)
