@@ -13,8 +13,44 @@ from typing import Any
 
 import streamlit as st
 
+from evalguard_core import rubrics, tasks
+from evalguard_core.errors import ValidationError
+from evalguard_core.store import Scope
+
+RUBRIC_PLACEHOLDER = (
+    '[{"name": "verdict", "kind": "single_choice", "options": ["pass", "fail"]},\n'
+    ' {"name": "coherence", "kind": "rating", "scale_min": 1, "scale_max": 3}]'
+)
 # A rating with more steps than this is typed as a number instead of picked.
 MAX_RATING_CHOICES = 11
+
+
+def parse_questions(text: str | None) -> list[dict[str, Any]] | None:
+    """Rubric questions typed as JSON (a list, or an object with `questions`); None if blank."""
+    if not (text or "").strip():
+        return None
+    try:
+        data = json.loads(str(text))
+    except ValueError as exc:
+        raise ValidationError(
+            f"rubric questions: not valid JSON ({exc})", details={"field": "questions"}
+        ) from None
+    questions = data.get("questions") if isinstance(data, dict) else data
+    if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
+        raise ValidationError(
+            "rubric questions: expected a list of question objects",
+            details={"field": "questions"},
+        )
+    return rubrics.check_rubric(questions)
+
+
+def create_task_with_rubric(scope: Scope, rubric_text: str | None, **params: Any) -> dict[str, Any]:
+    """Create a task and give it the typed rubric; a bad rubric creates nothing."""
+    questions = parse_questions(rubric_text)
+    task: dict[str, Any] = tasks.create_task_from_run(scope, **params)
+    if questions is not None:
+        rubrics.set_task_rubric(scope, task["id"], questions, actor=params.get("created_by"))
+    return task
 
 
 def rating_values(question: dict[str, Any]) -> list[float] | None:
