@@ -11,7 +11,7 @@ from typing import Any
 
 # `from evalguard_core.store import annotations` would find the package's __future__ feature.
 import evalguard_core.store.annotations as sql
-from evalguard_core import bounds
+from evalguard_core import bounds, rubrics
 from evalguard_core.claims import MAX_ATTEMPTS, backoff, claim_next, item_status, rater_lock
 from evalguard_core.errors import ConflictError, NotFoundError, ValidationError
 from evalguard_core.queues import (
@@ -139,7 +139,19 @@ def create_annotation(
             return _free_standing(
                 scope, _row(case, target_type, annotator, source, label, score, comment)
             )
-        return _in_queue(scope, queue, raw, annotator, source, label, score, comment, shown_order)
+        # The label answers the rubric's newest version, not version 1 (ADR 0016).
+        return _in_queue(
+            scope,
+            queue,
+            raw,
+            annotator,
+            source,
+            label,
+            score,
+            comment,
+            shown_order,
+            after_write=rubrics.one_question_answers(scope, queue["queue_id"]),
+        )
 
 
 def label_claimed(

@@ -48,13 +48,15 @@ def rater_lock(org_id: str, annotator: str) -> Iterator[None]:
         yield
 
 
-def pairwise_order(queue_id: str, item_id: int, annotator: str) -> str:
+def pairwise_order(queue_id: str, item_id: int | str, annotator: str) -> str:
     """Which output a rater sees on the left: 'AB' or 'BA', random per item but stable per rater.
 
     A hash of (queue, item, rater), so a reload or a second tab shows the same sides and two
     raters of one item get independent orders (position bias averages out over a queue).
     """
-    digest = hashlib.sha256(f"{queue_id}:{int(item_id)}:{annotator}".encode()).digest()
+    # A queue item id is a number, a task item id (tasks use the same rule) a UUID string.
+    key = int(item_id) if isinstance(item_id, int) or str(item_id).isdigit() else item_id
+    digest = hashlib.sha256(f"{queue_id}:{key}:{annotator}".encode()).digest()
     return "BA" if digest[0] & 1 else "AB"
 
 

@@ -227,6 +227,9 @@ def update_queue(
         _settings_cache.pop(_cache_key(scope, queue_id), None)
         with scope.db.atomic():
             sql.update_queue(scope, queue["queue_id"], diff)
+            if {"label_options", "score_min", "score_max"} & set(diff):
+                # A one-question rubric follows its settings: a new version once labelled.
+                rubrics.follow_queue_settings(scope, queue["queue_id"], queue, checked, actor)
             events_sql.append_event(
                 scope,
                 "queue_update",

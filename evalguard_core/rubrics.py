@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,37 +152,80 @@ def asks_one_question(questions: list[dict[str, Any]]) -> bool:
     )
 
 
+OWNER_KINDS = ("queue", "task")
+
+
+def init_rubric(
+    scope: Scope, owner_kind: str, owner_id: str, settings: dict[str, Any], actor: str | None
+) -> None:
+    """Give a new queue or task version 1 of its rubric (caller holds the transaction)."""
+    sql.insert_questions(scope, owner_kind, owner_id, 1, default_rubric(settings), actor)
+
+
 def init_queue_rubric(
     scope: Scope, queue_id: str, settings: dict[str, Any], actor: str | None
 ) -> None:
     """Give a new queue version 1 of its rubric (caller holds the transaction)."""
-    sql.insert_questions(scope, "queue", queue_id, 1, default_rubric(settings), actor)
+    init_rubric(scope, "queue", queue_id, settings, actor)
 
 
-def get_rubric(scope: Scope, queue_id: str, version: int | None = None) -> dict[str, Any]:
-    """A queue's rubric (the newest version unless one is named) and the versions it has."""
-    from evalguard_core.queues import require_queue
+def _owner(scope: Scope, owner_kind: str, owner_id: str) -> dict[str, Any]:
+    """The queue or task row a rubric belongs to (404 naming it when absent)."""
+    if owner_kind == "queue":
+        from evalguard_core.queues import require_queue
 
-    queue = require_queue(scope, queue_id)
-    qid = queue["queue_id"]
-    known = sql.versions(scope, qid)
+        return {**require_queue(scope, owner_id), "owner_id": None}
+    from evalguard_core.tasks import require_task
+
+    task = require_task(scope, owner_id)
+    return {**task, "queue_id": None}
+
+
+def _owner_id(owner: dict[str, Any]) -> str:
+    """The id of a queue or task row."""
+    return str(owner.get("queue_id") or owner["task_id"])
+
+
+def _rubric(
+    scope: Scope, owner_kind: str, owner: dict[str, Any], version: int | None
+) -> dict[str, Any]:
+    """The rubric of a queue or task row at one version (the newest by default)."""
+    oid = _owner_id(owner)
+    known = sql.versions(scope, oid)
     if not known:
-        # A queue made by code older than the rubric migration's create path: derive it once.
-        init_queue_rubric(scope, qid, queue, None)
+        # An owner made by code older than the rubric migration's create path: derive it once.
+        init_rubric(scope, owner_kind, oid, owner, None)
         known = [1]
     chosen = known[-1] if version is None else int(version)
     if chosen not in known:
         raise _bad(
-            f"queue {qid} has no rubric version {chosen} (versions: {', '.join(map(str, known))})",
+            f"{owner_kind} {oid} has no rubric version {chosen} "
+            f"(versions: {', '.join(map(str, known))})",
             "version",
         )
     return {
-        "queue_id": qid,
+        "queue_id": oid if owner_kind == "queue" else None,
+        "task_id": oid if owner_kind == "task" else None,
         "version": chosen,
         "latest_version": known[-1],
         "versions": known,
-        "questions": sql.questions(scope, qid, chosen),
+        "questions": sql.questions(scope, oid, chosen),
     }
+
+
+def get_rubric(scope: Scope, queue_id: str, version: int | None = None) -> dict[str, Any]:
+    """A queue's rubric (the newest version unless one is named) and the versions it has."""
+    return _rubric(scope, "queue", _owner(scope, "queue", queue_id), version)
+
+
+def get_task_rubric(scope: Scope, task_id: str, version: int | None = None) -> dict[str, Any]:
+    """A task's rubric (the newest version unless one is named) and the versions it has."""
+    return _rubric(scope, "task", _owner(scope, "task", task_id), version)
+
+
+def latest_version(scope: Scope, owner_id: str) -> int:
+    """The newest rubric version of a queue or task (1 for one made before rubrics)."""
+    return sql.latest_version(scope, owner_id) or 1
 
 
 def _same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
@@ -201,33 +245,112 @@ def _same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
     return [[q.get(k) for k in keys] for q in a] == [[q.get(k) for k in keys] for q in b]
 
 
+def _write_version(
+    scope: Scope,
+    owner_kind: str,
+    owner_id: str,
+    checked: list[dict[str, Any]],
+    actor: str | None,
+    reason: str,
+) -> int:
+    """Write a rubric: in place while unanswered, else as the next version (caller: tx + lock)."""
+    latest = sql.latest_version(scope, owner_id)
+    if sql.labels_exist(scope, owner_kind, owner_id):
+        version = latest + 1
+    else:
+        version = max(latest, 1)
+        sql.delete_version(scope, owner_id, version)
+    sql.insert_questions(scope, owner_kind, owner_id, version, checked, actor)
+    events_sql.append_event(
+        scope,
+        "rubric_update",
+        actor=actor,
+        queue_id=owner_id if owner_kind == "queue" else None,
+        payload={
+            "version": version,
+            "questions": [q["name"] for q in checked],
+            "reason": reason,
+            **({"task_id": owner_id} if owner_kind == "task" else {}),
+        },
+    )
+    return version
+
+
 def set_rubric(
     scope: Scope, queue_id: str, questions: list[dict[str, Any]], *, actor: str | None
 ) -> dict[str, Any]:
     """Replace a queue's rubric: in place while nobody has labelled, else as a new version."""
-    from evalguard_core.queues import queue_write_lock, require_queue
+    from evalguard_core.queues import queue_write_lock
 
     checked = check_rubric(questions)
-    qid = require_queue(scope, queue_id)["queue_id"]
-    current = get_rubric(scope, qid)
+    current = get_rubric(scope, queue_id)
+    qid = str(current["queue_id"])
     if _same(current["questions"], checked):
         return {**current, "changed": False}
     with queue_write_lock(qid), scope.db.atomic():
-        latest = sql.latest_version(scope, qid)
-        if sql.labels_exist(scope, qid):
-            version = latest + 1
-        else:
-            version = max(latest, 1)
-            sql.delete_version(scope, qid, version)
-        sql.insert_questions(scope, "queue", qid, version, checked, actor)
-        events_sql.append_event(
-            scope,
-            "rubric_update",
-            actor=actor,
-            queue_id=qid,
-            payload={"version": version, "questions": [q["name"] for q in checked]},
-        )
+        _write_version(scope, "queue", qid, checked, actor, "rubric")
     return {**get_rubric(scope, qid), "changed": True}
+
+
+def set_task_rubric(
+    scope: Scope, task_id: str, questions: list[dict[str, Any]], *, actor: str | None
+) -> dict[str, Any]:
+    """Replace a task's rubric: in place while nobody has labelled, else as a new version."""
+    from evalguard_core.tasks import task_lock
+
+    checked = check_rubric(questions)
+    current = get_task_rubric(scope, task_id)
+    tid = str(current["task_id"])
+    if _same(current["questions"], checked):
+        return {**current, "changed": False}
+    with task_lock(scope, tid), scope.db.atomic():
+        _write_version(scope, "task", tid, checked, actor, "rubric")
+    return {**get_task_rubric(scope, tid), "changed": True}
+
+
+def follow_queue_settings(
+    scope: Scope,
+    queue_id: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    actor: str | None,
+) -> int | None:
+    """After a queue's label set or score range changed: rewrite a one-question rubric to match.
+
+    Runs inside the caller's transaction. A rubric an admin wrote (several questions) is left
+    alone: the settings then only govern `POST /annotations`. Returns the version written.
+    """
+    known = sql.versions(scope, queue_id)
+    if known and not _same(sql.questions(scope, queue_id, known[-1]), default_rubric(old)):
+        return None
+    wanted = default_rubric(new)
+    if known and _same(sql.questions(scope, queue_id, known[-1]), wanted):
+        return None
+    return _write_version(scope, "queue", queue_id, wanted, actor, "queue settings")
+
+
+def one_question_answers(scope: Scope, owner_id: str) -> Callable[[str], None]:
+    """`after_write` hook of a one-question label: records it under the newest rubric version.
+
+    Without it such a label would be read as answering version 1 (docs/adr/0016-rubrics.md).
+    """
+
+    def write(annotation_id: str) -> None:
+        """Store the label's label/score as answers, inside its transaction."""
+        row = sql.annotation_row(scope, annotation_id)
+        if row is None:  # pragma: no cover - the annotation was written in this transaction
+            return
+        answers = {
+            name: value
+            for name, value in (
+                ("label", (row["label"], None)),
+                ("score", (None, row["score"])),
+            )
+            if value != (None, None)
+        }
+        sql.replace_answers(scope, row, latest_version(scope, owner_id), answers)
+
+    return write
 
 
 def check_answer(question: dict[str, Any], value: Any) -> tuple[str | None, float | None]:
@@ -311,7 +434,7 @@ def check_answers(
     return out
 
 
-def _headline(
+def headline(
     questions: list[dict[str, Any]], cleaned: dict[str, tuple[str | None, float | None]]
 ) -> tuple[str | None, float | None]:
     """The label and score the annotation row carries: the first choice and first rating.
@@ -363,7 +486,7 @@ def answer_item(
     queue = require_queue(scope, queue_id)
     rubric = get_rubric(scope, queue["queue_id"])
     cleaned = check_answers(rubric["questions"], answers)
-    label, score = _headline(rubric["questions"], cleaned)
+    label, score = headline(rubric["questions"], cleaned)
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > annotations.MAX_COMMENT_CHARS:
         raise _bad(f"comment is longer than {annotations.MAX_COMMENT_CHARS} characters", "comment")
@@ -395,11 +518,11 @@ def answer_item(
     return {
         **result,
         "rubric_version": rubric["version"],
-        "answers": {k: _public_value(v) for k, v in cleaned.items()},
+        "answers": {k: public_value(v) for k, v in cleaned.items()},
     }
 
 
-def _public_value(pair: tuple[str | None, float | None]) -> Any:
+def public_value(pair: tuple[str | None, float | None]) -> Any:
     """An answer as the API returns it (a multiple choice as its list)."""
     text, number = pair
     if number is not None:
@@ -538,7 +661,7 @@ def align_questions(
                 "value": entry.get("value"),
                 "ci_low": entry.get("ci_low"),
                 "ci_high": entry.get("ci_high"),
-                "inter_rater": _inter_rater_headline(inter),
+                "inter_rater": _inter_raterheadline(inter),
             }
         )
     return {
@@ -557,7 +680,7 @@ def _version_text(version: int | None, pooled: bool) -> str:
     return "all" if pooled else "-"
 
 
-def _inter_rater_headline(inter: dict[str, Any]) -> dict[str, Any] | None:
+def _inter_raterheadline(inter: dict[str, Any]) -> dict[str, Any] | None:
     """Krippendorff's alpha of the humans on this question, when the report has it."""
     for key in ("krippendorff_alpha", "fleiss_kappa"):
         entry = inter.get(key)
@@ -667,7 +790,7 @@ def answers_table(
     run = require_run(scope, run_id)
     rows = sql.answers_long(scope, run["run_id"], queue_id=queue_id)
     for r in rows:
-        r["value"] = r["score"] if r["score"] is not None else _public_value((r["label"], None))
+        r["value"] = r["score"] if r["score"] is not None else public_value((r["label"], None))
     if layout == "long":
         return rows
     versions_of: dict[str, set[Any]] = {}

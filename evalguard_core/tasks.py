@@ -1,4 +1,5 @@
-"""Tasks (EvalGate style): a named set of traces that raters label with one of a few options.
+"""Tasks (EvalGate style): a named set of traces that raters label with one of a few options,
+or answer the questions of the task's rubric.
 
 The public shapes use the seed's camelCase field names, the same on every surface (API, CLI
 --json), so a script can move between them without renaming anything.
@@ -7,16 +8,21 @@ Labelling: a task item carries one label. Labelling it again replaces label and 
 (the latest label wins, labeledAt/labeledBy name the latest rater); the previous label stays
 in the event log (`task_label` events carry it as `previous`). Every label is also written to
 `annotations` (source `task`, one row per rater per trace per task) so the alignment report
-sees task labels beside queue and imported ones.
+sees task labels beside queue and imported ones, and to `rubric_answers` under the task's
+newest rubric version. A task with a rubric of several questions is answered with all answers
+in one call (`answer_item`); the item's `label` is then the first single-choice answer (None
+when the rubric has none) and it counts as done once answered (`labeledAt`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from evalguard_core import bounds
+from evalguard_core import bounds, rubrics
 from evalguard_core.errors import ConflictError, NotFoundError, ValidationError, expect_row
 from evalguard_core.queues import MAX_TRACE_ID
 from evalguard_core.runs import require_run
@@ -32,9 +38,12 @@ __all__ = [
     "MAX_ITEMS",
     "STATUSES",
     "create_task",
+    "answer_item",
     "create_task_from_run",
     "get_task",
     "label_item",
+    "require_task",
+    "task_lock",
     "list_tasks",
     "next_unlabelled",
     "parse_options",
@@ -90,7 +99,19 @@ def _public_item(row: dict[str, Any]) -> dict[str, Any]:
         "outputA": row["output_a"],
         "outputB": row["output_b"],
         "expected": row["expected"],
+        "rubricVersion": row.get("rubric_version"),
+        "answers": row.get("answers"),
     }
+
+
+def _attach(row: dict[str, Any], answers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """An item row with the rubric version and answers of its current label."""
+    given = answers.get(str(row["item_id"]))
+    row["rubric_version"] = given["version"] if given else None
+    row["answers"] = (
+        {k: rubrics.public_value(v) for k, v in given["answers"].items()} if given else None
+    )
+    return row
 
 
 def parse_options(text: str | None) -> list[str] | None:
@@ -189,6 +210,7 @@ def create_task(
             trace_ids=ids,
             created_by=created_by,
         )
+        rubrics.init_rubric(scope, "task", task_id, {"label_options": options}, created_by)
         events_sql.append_event(
             scope,
             "task_create",
@@ -255,7 +277,7 @@ def list_tasks(scope: Scope) -> list[dict[str, Any]]:
     return [_public_task(row) for row in sql.list_tasks(scope)]
 
 
-def _require_task(scope: Scope, task_id: str) -> dict[str, Any]:
+def require_task(scope: Scope, task_id: str) -> dict[str, Any]:
     """The task row, or NotFoundError naming the id."""
     row = sql.get_task(scope, str(task_id))
     if row is None:
@@ -269,12 +291,15 @@ def get_task(scope: Scope, task_id: str, *, blind_for: str | None = None) -> dic
     `blind_for` (an annotator's name): other raters' labels and notes are withheld; the item
     still shows when and by whom it was labelled, so nobody labels it twice.
     """
-    task = _public_task(_require_task(scope, task_id))
-    task["items"] = [_public_item(row) for row in sql.list_items(scope, task["id"])]
+    task = _public_task(require_task(scope, task_id))
+    answers = sql.item_answers(scope, task["id"])
+    rows = sql.list_items(scope, task["id"])
+    task["items"] = [_public_item(_attach(row, answers)) for row in rows]
+    task["rubricVersion"] = rubrics.latest_version(scope, task["id"])
     if blind_for is not None:
         for item in task["items"]:
             if item["labeledBy"] not in (None, blind_for):
-                item["label"] = item["notes"] = None
+                item["label"] = item["notes"] = item["answers"] = None
     return task
 
 
@@ -288,37 +313,35 @@ def next_unlabelled(task: dict[str, Any], after: str | None = None) -> dict[str,
     return None
 
 
-def label_item(
-    scope: Scope,
-    task_id: str,
-    item_id: str,
-    *,
-    label: str,
-    notes: str | None = None,
-    actor: str,
-) -> dict[str, Any]:
-    """Label one item as `actor` (the caller's identity, never from a request body).
+@contextmanager
+def task_lock(scope: Scope, task_id: str) -> Iterator[None]:
+    """Serialise the writes of one task (labels, rubric changes) within this process."""
+    with _LABEL_LOCKS[hash((scope.org_id, str(task_id))) % len(_LABEL_LOCKS)]:
+        yield
 
-    The latest label wins; the previous one is kept in the event log. Labels of one task are
-    serialised by a process lock; a DuckDB write conflict that still happens (another writer)
-    is retried, and answers 409 only when it persists.
-    """
-    if not actor:
-        raise ValidationError("a label needs the rater's identity", details={"field": "labeledBy"})
-    task = _require_task(scope, task_id)
-    clean_label = (label or "").strip()
-    if clean_label not in task["label_options"]:
+
+def _check_shown_order(shown_order: str | None, item: dict[str, Any]) -> None:
+    """A pairwise side order applies to an item with two responses only."""
+    if shown_order is None:
+        return
+    if shown_order not in ("AB", "BA") or (item["output_a"] is None and item["output_b"] is None):
         raise ValidationError(
-            f"label: {clean_label!r} is not one of this task's options "
-            f"({', '.join(task['label_options'])})",
-            details={"field": "label", "options": task["label_options"]},
+            "shownOrder (AB or BA) applies to pairwise items only",
+            details={"field": "shownOrder"},
         )
-    clean_notes = _check_text(notes, "notes", MAX_TEXT)
-    lock = _LABEL_LOCKS[hash((scope.org_id, task["task_id"])) % len(_LABEL_LOCKS)]
+
+
+def _labelled(
+    scope: Scope,
+    task: dict[str, Any],
+    item_id: str,
+    write: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Run one label's writes under the task lock, retrying a DuckDB write conflict."""
     for attempt in range(_ATTEMPTS):
         try:
-            with lock, scope.db.atomic():
-                _write_label(scope, task["task_id"], item_id, clean_label, clean_notes, actor)
+            with task_lock(scope, task["task_id"]), scope.db.atomic():
+                write(_require_item(scope, task["task_id"], item_id))
             break
         except TransactionConflict:
             if attempt == _ATTEMPTS - 1:
@@ -327,22 +350,136 @@ def label_item(
                     details={"task_id": task["task_id"], "item_id": str(item_id)},
                 ) from None
             time.sleep(0.005 * 2**attempt)
-    return _public_item(
-        expect_row(sql.get_item(scope, task["task_id"], str(item_id)), "the task item")
-    )
+    done = expect_row(sql.get_item(scope, task["task_id"], str(item_id)), "the task item")
+    return _public_item(_attach(done, sql.item_answers(scope, task["task_id"])))
 
 
-def _write_label(
-    scope: Scope, task_id: str, item_id: str, label: str, notes: str | None, actor: str
-) -> None:
-    """The writes of one label, inside the caller's transaction (so a retry redoes all)."""
-    now = scope.now()
+def _require_item(scope: Scope, task_id: str, item_id: str) -> dict[str, Any]:
+    """The task item, or NotFoundError naming `itemId`."""
     item = sql.get_item(scope, task_id, str(item_id))
     if item is None:
         raise NotFoundError(
             f"item {item_id} not found in task {task_id}",
             details={"field": "itemId", "task_id": task_id, "item_id": str(item_id)},
         )
+    return item
+
+
+def label_item(
+    scope: Scope,
+    task_id: str,
+    item_id: str,
+    *,
+    label: str,
+    notes: str | None = None,
+    actor: str,
+    shown_order: str | None = None,
+) -> dict[str, Any]:
+    """Label one item as `actor` (the caller's identity, never from a request body).
+
+    The latest label wins; the previous one is kept in the event log. Labels of one task are
+    serialised by a process lock; a DuckDB write conflict that still happens (another writer)
+    is retried, and answers 409 only when it persists. The label is recorded as the answer to
+    `label` under the task's newest rubric version.
+    """
+    if not actor:
+        raise ValidationError("a label needs the rater's identity", details={"field": "labeledBy"})
+    task = require_task(scope, task_id)
+    clean_label = (label or "").strip()
+    if clean_label not in task["label_options"]:
+        raise ValidationError(
+            f"label: {clean_label!r} is not one of this task's options "
+            f"({', '.join(task['label_options'])})",
+            details={"field": "label", "options": task["label_options"]},
+        )
+    clean_notes = _check_text(notes, "notes", MAX_TEXT)
+
+    def write(item: dict[str, Any]) -> None:
+        """The label's writes, inside the transaction."""
+        _check_shown_order(shown_order, item)
+        version = rubrics.latest_version(scope, task["task_id"])
+        _write_label(
+            scope,
+            task["task_id"],
+            item,
+            label=clean_label,
+            score=None,
+            notes=clean_notes,
+            actor=actor,
+            version=version,
+            answers={"label": (clean_label, None)},
+            shown_order=shown_order,
+        )
+
+    return _labelled(scope, task, item_id, write)
+
+
+def answer_item(
+    scope: Scope,
+    task_id: str,
+    item_id: str,
+    *,
+    answers: dict[str, Any],
+    notes: str | None = None,
+    actor: str,
+    shown_order: str | None = None,
+) -> dict[str, Any]:
+    """Record all of `actor`'s answers to the task's rubric for one item, atomically.
+
+    Every answer is validated against its question first (400 naming `answers.<question>`);
+    nothing is written unless all are valid. Answering again replaces the earlier answers.
+    """
+    if not actor:
+        raise ValidationError("a label needs the rater's identity", details={"field": "labeledBy"})
+    task = require_task(scope, task_id)
+    clean_notes = _check_text(notes, "notes", MAX_TEXT)
+    rubric = rubrics.get_task_rubric(scope, task["task_id"])
+    cleaned = rubrics.check_answers(rubric["questions"], answers)
+    label, score = rubrics.headline(rubric["questions"], cleaned)
+
+    def write(item: dict[str, Any]) -> None:
+        """The answers' writes, inside the transaction (the version is re-read under the lock)."""
+        _check_shown_order(shown_order, item)
+        version = rubrics.latest_version(scope, task["task_id"])
+        if version != rubric["version"]:
+            raise ConflictError(
+                f"the task's rubric changed to version {version} while you answered; "
+                "reload it and answer again",
+                details={"field": "answers", "rubric_version": version},
+            )
+        _write_label(
+            scope,
+            task["task_id"],
+            item,
+            label=label,
+            score=score,
+            notes=clean_notes,
+            actor=actor,
+            version=version,
+            answers=cleaned,
+            shown_order=shown_order,
+        )
+
+    return _labelled(scope, task, item_id, write)
+
+
+def _write_label(
+    scope: Scope,
+    task_id: str,
+    item: dict[str, Any],
+    *,
+    label: str | None,
+    score: float | None,
+    notes: str | None,
+    actor: str,
+    version: int,
+    answers: dict[str, tuple[str | None, float | None]],
+    shown_order: str | None,
+) -> None:
+    """The writes of one label, inside the caller's transaction (so a retry redoes all)."""
+    from evalguard_core.store import rubrics as rubrics_sql
+
+    now = scope.now()
     previous = (
         {
             "label": item["label"],
@@ -350,7 +487,7 @@ def _write_label(
             "labeled_by": item["labeled_by"],
             "labeled_at": item["labeled_at"],
         }
-        if item["label"] is not None
+        if item["labeled_at"] is not None
         else None
     )
     sql.set_item_label(
@@ -369,9 +506,12 @@ def _write_label(
         trace_id=int(item["trace_id"]),
         annotator=actor,
         label=label,
+        score=score,
         comment=notes,
         now=now,
     )
+    row = expect_row(rubrics_sql.annotation_row(scope, annotation_id), "the task label")
+    rubrics_sql.replace_answers(scope, row, version, answers)
     sql.refresh_task_status(scope, task_id, now)
     events_sql.append_event(
         scope,
@@ -384,6 +524,9 @@ def _write_label(
             "item_id": item["item_id"],
             "label": label,
             "notes": notes,
+            "rubric_version": version,
+            "answers": {k: rubrics.public_value(v) for k, v in answers.items()},
             "previous": previous,
+            **({"shown_order": shown_order} if shown_order else {}),
         },
     )

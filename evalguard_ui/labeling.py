@@ -74,6 +74,33 @@ def show_item(item: dict[str, Any], *, shown_order: str | None = None, raw: bool
             st.code(json.dumps(item["metadata"], indent=2, ensure_ascii=False), language="json")
 
 
+def task_item_view(item: dict[str, Any]) -> dict[str, Any]:
+    """A task item (camelCase, as `tasks.get_task` gives it) in the shape `show_item` reads."""
+    pairwise = item.get("outputA") is not None or item.get("outputB") is not None
+    return {
+        "target_type": "pairwise" if pairwise else "trace",
+        "input": item.get("input"),
+        "output": item.get("output"),
+        "output_a": item.get("outputA"),
+        "output_b": item.get("outputB"),
+        "expected": item.get("expected"),
+    }
+
+
+def choices(options: list[str], shown_order: str | None, *, in_form: bool = False) -> str | None:
+    """The label buttons of an item (left/right/tie when its sides are shuffled); the label."""
+    if shown_order is not None and set(options) <= {"A", "B", "tie"}:
+        return side_buttons(options, shown_order, in_form=in_form)
+    return label_buttons(options, in_form=in_form)
+
+
+def choice_names(options: list[str], shown_order: str | None) -> list[str]:
+    """What the label buttons read, in order (for the shortcut help)."""
+    if shown_order is not None and set(options) <= {"A", "B", "tie"}:
+        return [text for _, text in pairwise_sides(options, shown_order)]
+    return options
+
+
 def shortcut_help(labels: list[str], *, has_score: bool) -> str:
     """The on-screen list of keyboard shortcuts."""
     keys = ", ".join(f"**{i + 1}** {o}" for i, o in enumerate(labels[:9]))

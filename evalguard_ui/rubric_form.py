@@ -1,19 +1,56 @@
 """The Label page's rubric form: every question of a rubric, answered by keyboard.
 
-Keys: Tab / Shift+Tab move between questions, arrow keys move within one, the number keys pick
-the n-th option of the focused question, Enter submits the form. Widget keys carry the item id,
-so nothing is remembered from one item to the next.
+Keys: the number keys pick the n-th option of the focused question, Tab / Shift+Tab and ↓ / ↑
+move to the next / previous question, ← / → move within one, Enter submits the form. Widget
+keys carry the item id, so nothing is remembered from one item to the next.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import streamlit as st
 
+from evalguard_core import rubrics, tasks
+from evalguard_core.errors import ValidationError
+from evalguard_core.store import Scope
+
+RUBRIC_PLACEHOLDER = (
+    '[{"name": "verdict", "kind": "single_choice", "options": ["pass", "fail"]},\n'
+    ' {"name": "coherence", "kind": "rating", "scale_min": 1, "scale_max": 3}]'
+)
 # A rating with more steps than this is typed as a number instead of picked.
 MAX_RATING_CHOICES = 11
+
+
+def parse_questions(text: str | None) -> list[dict[str, Any]] | None:
+    """Rubric questions typed as JSON (a list, or an object with `questions`); None if blank."""
+    if not (text or "").strip():
+        return None
+    try:
+        data = json.loads(str(text))
+    except ValueError as exc:
+        raise ValidationError(
+            f"rubric questions: not valid JSON ({exc})", details={"field": "questions"}
+        ) from None
+    questions = data.get("questions") if isinstance(data, dict) else data
+    if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
+        raise ValidationError(
+            "rubric questions: expected a list of question objects",
+            details={"field": "questions"},
+        )
+    return rubrics.check_rubric(questions)
+
+
+def create_task_with_rubric(scope: Scope, rubric_text: str | None, **params: Any) -> dict[str, Any]:
+    """Create a task and give it the typed rubric; a bad rubric creates nothing."""
+    questions = parse_questions(rubric_text)
+    task: dict[str, Any] = tasks.create_task_from_run(scope, **params)
+    if questions is not None:
+        rubrics.set_task_rubric(scope, task["id"], questions, actor=params.get("created_by"))
+    return task
 
 
 def rating_values(question: dict[str, Any]) -> list[float] | None:
@@ -43,8 +80,9 @@ def _rating_text(question: dict[str, Any], values: list[float]) -> Any:
 def shortcut_help() -> str:
     """The on-screen list of keyboard shortcuts for a rubric."""
     return (
-        "Keyboard: **Tab** next question · **↑/↓/←/→** move within one · **1–9** pick an "
-        "option of the focused question · **Enter** submits · **S** skip"
+        "Keyboard: **1–9** pick an option of the focused question · **Tab**/**↓** next "
+        "question, **Shift+Tab**/**↑** previous · **←/→** move within one · **Enter** submits "
+        "· **S** skip"
     )
 
 
@@ -95,51 +133,112 @@ def rubric_form(
     return submitted, given, comment or None
 
 
-def keyboard(token: str) -> None:
-    """Number keys pick within the focused question, Enter submits; focus the first question.
+def widget_class(key: str) -> str:
+    """The CSS class Streamlit gives the element of the widget with this key."""
+    return "st-key-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
-    `token` (the item) makes the script new for each item, so it runs again.
+
+def keyboard(questions: list[dict[str, Any]], item_key: str) -> None:
+    """Keys for the rubric form of one item: digits pick, Tab/arrows move, Enter submits.
+
+    The handler is installed once per page; what it acts on (this item's questions, found by
+    their widget keys) is replaced for every item, so nothing carries over between items.
+    Focus starts on the first question when nothing else has it (checked for up to 3 s, as
+    Streamlit renders late), unless the rater clicks or types first.
     """
+    config = {
+        "blocks": ["." + widget_class(f"rq_{item_key}_{q['name']}") for q in questions]
+        + ["." + widget_class(f"rq_{item_key}__comment")],
+        "submit": "." + widget_class(f"FormSubmitter-rubric_{item_key}-Submit-answers") + " button",
+    }
     st.html(
         f"""
+<style>
+[data-testid="stForm"] [data-testid="stElementContainer"]:focus-within
+  [role="radiogroup"], [data-testid="stForm"] [data-testid="stButtonGroup"]:focus-within {{
+  outline: 2px solid #2563eb; outline-offset: 4px; border-radius: 4px;
+}}
+</style>
 <script>
-/* rubric keys for {json.dumps(token)} */
 (() => {{
-  const form = () => document.querySelector('[data-testid="stForm"]');
+  window.__egRubric = {json.dumps(config)};
+  const blocks = () => window.__egRubric.blocks
+    .map((s) => document.querySelector(s)).filter(Boolean);
+  const choices = (block) => {{
+    const radios = block.querySelectorAll('input[type="radio"]');
+    return radios.length ? [...radios]
+      : [...block.querySelectorAll('[data-testid="stButtonGroup"] button')];
+  }};
+  const target = (block) => block.querySelector('input[type="radio"]:checked')
+    || block.querySelector('input, textarea, button');
+  const focusBlock = (block) => {{
+    const el = target(block);
+    if (el) el.focus({{preventScroll: false}});
+  }};
   if (!window.__egRubricKeys) {{
     window.__egRubricKeys = true;
     document.addEventListener("keydown", (e) => {{
-      const f = form();
-      const el = e.target;
-      if (!f || !el || !f.contains(el) || e.ctrlKey || e.metaKey || e.altKey) return;
-      const group = el.closest('[role="radiogroup"], [data-testid="stButtonGroup"]');
-      if (/^[1-9]$/.test(e.key) && group) {{
-        const choices = group.querySelectorAll('label, button');
-        const pick = choices[Number(e.key) - 1];
-        e.preventDefault();
-        e.stopImmediatePropagation();
+      if (!window.__egRubric || e.ctrlKey || e.metaKey || e.altKey) return;
+      const all = blocks();
+      if (!all.length) return;
+      const el = document.activeElement;
+      const form = all[0].closest('[data-testid="stForm"]');
+      // A digit typed while the closed Queue box has the focus (e.g. right after picking the
+      // queue) would land in its search field: it answers the first question instead.
+      const combo = !!el && el.getAttribute("role") === "combobox"
+        && el.getAttribute("aria-expanded") !== "true" && /^[1-9]$/.test(e.key);
+      const idle = !el || el === document.body || combo;
+      const at = all.findIndex((b) => b.contains(el));
+      if (at < 0 && !idle && !(form && form.contains(el))) return;
+      const typing = !!el && !combo && (el.tagName === "TEXTAREA"
+        || (el.tagName === "INPUT" && !["radio", "checkbox"].includes(el.type)));
+      const stop = () => {{ e.preventDefault(); e.stopImmediatePropagation(); }};
+      if (/^[1-9]$/.test(e.key) && !typing) {{
+        const block = at >= 0 ? all[at] : (idle ? all[0] : null);
+        const options = block ? choices(block) : [];
+        if (!options.length) return;
+        stop();
+        const pick = options[Number(e.key) - 1];
         if (!pick) return;
         pick.click();
-        const input = pick.querySelector('input');
-        (input || pick).focus({{preventScroll: true}});
+        pick.focus({{preventScroll: true}});
         return;
       }}
-      if (e.key === "Enter" && el.tagName !== "TEXTAREA" && el.tagName !== "INPUT") {{
-        const submit = f.querySelector('[data-testid="stFormSubmitButton"] button');
-        if (submit) {{ e.preventDefault(); submit.click(); }}
+      const move = e.key === "Tab" || ((e.key === "ArrowDown" || e.key === "ArrowUp") && !typing);
+      if (move && (at >= 0 || idle)) {{
+        const back = e.key === "ArrowUp" || (e.key === "Tab" && e.shiftKey);
+        const next = at < 0 ? 0 : at + (back ? -1 : 1);
+        if (next < 0) return;
+        stop();
+        if (next >= all.length) {{
+          const submit = document.querySelector(window.__egRubric.submit);
+          if (submit) submit.focus();
+          return;
+        }}
+        focusBlock(all[next]);
+        return;
+      }}
+      if (e.key === "Enter" && !(el && el.tagName === "TEXTAREA")) {{
+        const submit = document.querySelector(window.__egRubric.submit);
+        if (submit && !submit.disabled) {{ stop(); submit.click(); }}
       }}
     }}, true);
   }}
-  // Closing the Queue select box hands the focus back to it after this script ran, so keep
-  // placing it on the first question for a moment until it stays there.
+  /* focus for {json.dumps(item_key)} */
   let tries = 0;
+  let handsOff = false;
+  const off = (e) => {{ if (e.isTrusted) handsOff = true; }};
+  document.addEventListener("pointerdown", off, {{capture: true, once: true}});
+  document.addEventListener("keydown", off, {{capture: true, once: true}});
   const timer = setInterval(() => {{
     tries += 1;
-    const f = form();
-    const first = f && f.querySelector('input, button');
+    const all = blocks();
     const active = document.activeElement;
-    if (first && !(active && f.contains(active))) first.focus({{preventScroll: true}});
-    if (tries > 30) clearInterval(timer);
+    if (handsOff || tries > 30) {{ clearInterval(timer); return; }}
+    if (!all.length) return;
+    // Only an unfocused page gets the focus moved: a control the rater is using (the Queue
+    // box just picked) keeps it, and digits typed there answer the first question anyway.
+    if (!active || active === document.body) focusBlock(all[0]);
   }}, 100);
 }})();
 </script>

@@ -103,7 +103,7 @@ if not rubrics.asks_one_question(rubric["questions"]):
     item_key = f"{queue_id}_{item['item_id']}"
     submitted, given, rubric_comment = rubric_form.rubric_form(rubric["questions"], item_key)
     skip_rubric = st.button("Skip", shortcut="S")
-    rubric_form.keyboard(item_key)
+    rubric_form.keyboard(rubric["questions"], item_key)
     if submitted:
         try:
             result = rubrics.answer_item(

@@ -1,19 +1,19 @@
-"""Tasks: list review tasks with progress, create one from a run selection, label its items."""
+"""Tasks: list review tasks with progress, create one from a run selection, label its items
+with the Label page's component (label buttons or the rubric form, same shortcuts)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from evalguard_core import runs, tasks
+from evalguard_core import claims, rubrics, runs, tasks
 from evalguard_core.errors import EvalGuardError
 from evalguard_core.runs import CaseFilter
-from evalguard_ui import session
+from evalguard_ui import labeling, rubric_form, session
 from evalguard_ui.widgets import inert, run_label, run_safely
 
 SELECTED = "tasks_selected"
 FLASH = "tasks_flash"
-ERROR = "tasks_error"
 ANY = "(any)"
 
 st.title("Tasks")
@@ -36,26 +36,93 @@ def item_title(item: dict) -> str:
     return f"#{item['position']} {item['caseId']} · {item['label'] or 'unlabelled'}"
 
 
-def submit_label(task_id: str, item_id: str, option: str) -> None:
-    """Button callback: label the item, then move to the next unlabelled one."""
-    notes = st.session_state.get(f"tasks_notes_{item_id}") or None
-    try:
-        item = tasks.label_item(scope, task_id, item_id, label=option, notes=notes, actor=who.name)
-    except EvalGuardError as exc:
-        st.session_state[ERROR] = exc.message
-        return
-    st.session_state[FLASH] = f"Item {item['position']} labelled **{option}**."
+def after_label(task_id: str, item: dict, what: str) -> None:
+    """Say what was saved and move to the next unlabelled item."""
+    st.session_state[FLASH] = f"Item {item['position']} labelled **{what}**."
     nxt = tasks.next_unlabelled(
-        tasks.get_task(scope, task_id, blind_for=session.blind_name()), after=item_id
+        tasks.get_task(scope, task_id, blind_for=session.blind_name()), after=item["id"]
     )
     st.session_state[current_key(task_id)] = nxt["id"] if nxt else None
+    st.rerun()
 
 
 def skip_item(task: dict, item_id: str) -> None:
-    """Button callback: show the next unlabelled item after this one."""
+    """Show the next unlabelled item after this one."""
     nxt = tasks.next_unlabelled(task, after=item_id)
     if nxt:
         st.session_state[current_key(task["id"])] = nxt["id"]
+    st.rerun()
+
+
+def show_item_for_labelling(task: dict, item: dict) -> None:
+    """The item as the Label page shows it (Markdown, pairwise sides shuffled per rater) and
+    its controls: label buttons with shortcuts, or the rubric form answered by keyboard."""
+    task_id = task["id"]
+    head = f"**Item {item['position']} of {task['itemCount']}** · case `{item['caseId']}`"
+    if item["labeledAt"]:
+        done = item["label"] or "answered"
+        head += f" · labelled **{done}** by {item['labeledBy']} (a new label replaces it)"
+    top, raw_col = st.columns([4, 1])
+    top.markdown(head)
+    raw = raw_col.toggle("Raw text", key="tasks_raw", help="Show texts as typed, not as Markdown")
+    view = labeling.task_item_view(item)
+    # Sides are random per item but fixed per rater, and recorded with the label.
+    order = (
+        claims.pairwise_order(task_id, item["id"], who.name)
+        if view["target_type"] == "pairwise"
+        else None
+    )
+    labeling.show_item(view, shown_order=order, raw=raw)
+    rubric = rubrics.get_task_rubric(scope, task_id)
+    if not rubrics.asks_one_question(rubric["questions"]):
+        st.caption(rubric_form.shortcut_help())
+        item_key = f"task_{task_id}_{item['id']}"
+        submitted, given, notes = rubric_form.rubric_form(rubric["questions"], item_key)
+        skip = st.button("Skip", key=f"tasks_skip_{task_id}", shortcut="S")
+        rubric_form.keyboard(rubric["questions"], item_key)
+        if submitted:
+            try:
+                tasks.answer_item(
+                    scope,
+                    task_id,
+                    item["id"],
+                    answers=given,
+                    notes=notes,
+                    actor=who.name,
+                    shown_order=order,
+                )
+            except EvalGuardError as exc:
+                session.show_error(exc)
+                return
+            after_label(task_id, item, f"answers (rubric v{rubric['version']})")
+        elif skip:
+            skip_item(task, item["id"])
+        return
+    options = task["labelOptions"]
+    st.caption(labeling.shortcut_help(labeling.choice_names(options, order), has_score=False))
+    picked = labeling.choices(options, order)
+    notes = st.text_input(
+        "Notes (optional)", value=item["notes"] or "", key=f"tasks_notes_{item['id']}"
+    )
+    skip = st.button("Skip", key=f"tasks_skip_{task_id}", shortcut="S")
+    labeling.focus(None, token=f"{task_id}:{item['id']}")
+    if picked is not None:
+        try:
+            tasks.label_item(
+                scope,
+                task_id,
+                item["id"],
+                label=picked,
+                notes=notes or None,
+                actor=who.name,
+                shown_order=order,
+            )
+        except EvalGuardError as exc:
+            session.show_error(exc)
+            return
+        after_label(task_id, item, picked)
+    elif skip:
+        skip_item(task, item["id"])
 
 
 def jump_to(task_id: str, jump_key: str) -> None:
@@ -111,13 +178,20 @@ if who.can("admin"):
             default_options = "A, B, tie" if summary["kind"] == "pairwise" else "pass, fail"
             options_text = st.text_input("Label options (comma-separated)", value=default_options)
             instructions = st.text_area("Instructions for raters (optional)")
+            rubric_text = st.text_area(
+                "Rubric questions (optional JSON; instead of the label options)",
+                placeholder=rubric_form.RUBRIC_PLACEHOLDER,
+                help="A list of questions, e.g. a rating and a single choice; see the README's "
+                "Rubrics section. Raters then answer every question of an item at once.",
+            )
             st.caption(
                 f"{matching:,} matching cases; the task takes {min(matching, int(limit)):,}."
             )
             if st.button("Create task", type="primary", disabled=matching == 0):
                 created = run_safely(
-                    lambda: tasks.create_task_from_run(
+                    lambda: rubric_form.create_task_with_rubric(
                         scope,
+                        rubric_text,
                         run_id=run_id,
                         name=name,
                         case_filter=case_filter,
@@ -185,8 +259,6 @@ if task["instructions"]:
 # -- label -------------------------------------------------------------------------------------
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
-if ERROR in st.session_state:
-    st.error(st.session_state.pop(ERROR))
 
 if not who.can("annotator"):
     st.caption("Labelling needs the annotator role; you can read the items below.")
@@ -207,57 +279,7 @@ else:
     if current is None:
         st.success(f"All {task['itemCount']} items are labelled. Pick one above to relabel it.")
     else:
-        item = by_id[current]
-        head = f"**Item {item['position']} of {task['itemCount']}** · case `{item['caseId']}`"
-        if item["label"]:
-            head += (
-                f" · labelled **{item['label']}** by {item['labeledBy']} (a new label replaces it)"
-            )
-        st.markdown(head)
-        with st.container(border=True):
-            st.caption("Input")
-            st.text(item["input"] or "")
-        if item["outputA"] is not None or item["outputB"] is not None:
-            left, right = st.columns(2)
-            with left.container(border=True):
-                st.caption("Output A")
-                st.text(item["outputA"] or "")
-            with right.container(border=True):
-                st.caption("Output B")
-                st.text(item["outputB"] or "")
-        else:
-            with st.container(border=True):
-                st.caption("Output")
-                st.text(item["output"] or "")
-        if item["expected"] is not None:
-            with st.container(border=True):
-                st.caption("Expected")
-                st.text(item["expected"])
-        st.text_input(
-            "Notes (optional)", value=item["notes"] or "", key=f"tasks_notes_{item['id']}"
-        )
-        options = task["labelOptions"]
-        cols = st.columns(len(options) + 1)
-        for idx, option in enumerate(options):
-            cols[idx].button(
-                option,
-                key=f"tasks_label_{task_id}_{idx}",
-                shortcut=str(idx + 1) if idx < 9 else None,
-                type="primary" if option == item["label"] else "secondary",
-                on_click=submit_label,
-                args=(task_id, item["id"], option),
-                use_container_width=True,
-            )
-        cols[-1].button(
-            "Skip",
-            key=f"tasks_skip_{task_id}",
-            shortcut="S",
-            on_click=skip_item,
-            args=(task, item["id"]),
-            use_container_width=True,
-        )
-        keys = " · ".join(f"**{i + 1}** {o}" for i, o in enumerate(options[:9]))
-        st.caption(f"Keyboard (when not typing in notes): {keys} · **S** skip")
+        show_item_for_labelling(task, by_id[current])
 
 st.subheader("Items")
 st.dataframe(

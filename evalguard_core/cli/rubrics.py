@@ -18,16 +18,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the commands."""
     rubric_p = sub.add_parser("rubric", help="rubric questions of a queue, answers of a run")
     rsub = rubric_p.add_subparsers(dest="rubric_command", required=True, metavar="ACTION")
-    p = rsub.add_parser("show", help="show a queue's rubric (newest version unless --version)")
-    p.add_argument("--queue", required=True, help="queue id")
+    p = rsub.add_parser(
+        "show", help="show a queue's or task's rubric (newest version unless --version)"
+    )
+    _owner_args(p)
     p.add_argument("--version", type=int, help="a rubric version")
     add_common(p)
     p.set_defaults(handler=cmd_show)
     p = rsub.add_parser(
-        "set", help="replace a queue's rubric from a JSON file (new version once labelled)"
+        "set",
+        help="replace a queue's or task's rubric from a JSON file (new version once labelled)",
     )
     p.add_argument("file", help='JSON: {"questions": [{"name", "kind", ...}, ...]} or the list')
-    p.add_argument("--queue", required=True, help="queue id")
+    _owner_args(p)
     add_common(p)
     p.set_defaults(handler=cmd_set)
     p = rsub.add_parser("export", help="a run's answers as CSV: one column per question")
@@ -39,9 +42,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_export)
 
 
+def _owner_args(p: argparse.ArgumentParser) -> None:
+    """--queue or --task: whose rubric."""
+    owner = p.add_mutually_exclusive_group(required=True)
+    owner.add_argument("--queue", help="queue id")
+    owner.add_argument("--task", help="task id")
+
+
+def read_questions(path: str) -> list[dict[str, Any]]:
+    """The questions of a rubric JSON file (an object with `questions`, or the list)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationError(f"{path}: {exc}", details={"field": "file"}) from None
+    questions = data.get("questions") if isinstance(data, dict) else data
+    if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
+        raise ValidationError(f"{path}: expected a list of questions", details={"field": "file"})
+    return questions
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     """Print the questions."""
-    rubric = rubrics.get_rubric(open_scope(args), args.queue, args.version)
+    scope = open_scope(args)
+    rubric = (
+        rubrics.get_task_rubric(scope, args.task, args.version)
+        if args.task
+        else rubrics.get_rubric(scope, args.queue, args.version)
+    )
     text = f"rubric version {rubric['version']} of {rubric['versions']}\n" + table(
         rubric["questions"], ["name", "kind", "options", "scale_min", "scale_max", "required"]
     )
@@ -51,20 +78,18 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_set(args: argparse.Namespace) -> int:
     """Write the rubric from a JSON file."""
-    try:
-        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValidationError(f"{args.file}: {exc}", details={"field": "file"}) from None
-    questions = data.get("questions") if isinstance(data, dict) else data
-    if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
-        raise ValidationError(
-            f"{args.file}: expected a list of questions", details={"field": "file"}
-        )
-    rubric = rubrics.set_rubric(open_scope(args), args.queue, questions, actor="cli")
+    questions = read_questions(args.file)
+    scope = open_scope(args)
+    if args.task:
+        rubric = rubrics.set_task_rubric(scope, args.task, questions, actor="cli")
+        owner = f"task {rubric['task_id']}"
+    else:
+        rubric = rubrics.set_rubric(scope, args.queue, questions, actor="cli")
+        owner = f"queue {rubric['queue_id']}"
     emit(
         args,
         rubric,
-        f"queue {rubric['queue_id']}: rubric version {rubric['version']}"
+        f"{owner}: rubric version {rubric['version']}"
         + ("" if rubric["changed"] else " (unchanged)"),
     )
     return 0

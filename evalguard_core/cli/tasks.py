@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 
-from evalguard_core import tasks
+from evalguard_core import rubrics, tasks
 from evalguard_core.cli.common import add_common, emit, open_scope, table
+from evalguard_core.cli.rubrics import read_questions
 from evalguard_core.errors import ValidationError
 from evalguard_core.textlist import split_list
 
@@ -28,8 +30,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trace-ids", help="comma-separated numeric trace ids (instead of --run)")
     p.add_argument("--labels", help="comma-separated label options (default pass,fail)")
     p.add_argument("--instructions", help="what raters should look for")
+    p.add_argument(
+        "--rubric", help="JSON file of rubric questions (default: one question over --labels)"
+    )
     add_common(p)
     p.set_defaults(handler=cmd_create)
+
+    p = tsub.add_parser(
+        "answer", help="answer every question of a task's rubric for one item, as a rater"
+    )
+    p.add_argument("task_id")
+    p.add_argument("--item", required=True, help="item id (see `tasks show`)")
+    p.add_argument("--as", dest="rater", required=True, help="the rater answering")
+    p.add_argument(
+        "--answers",
+        required=True,
+        help='JSON object of question to value, e.g. \'{"coherence": 3, "verdict": "pass"}\'',
+    )
+    p.add_argument("--notes", help="a note on the item")
+    add_common(p)
+    p.set_defaults(handler=cmd_answer)
 
     p = tsub.add_parser("list", help="list tasks with their progress")
     add_common(p)
@@ -47,6 +67,9 @@ def cmd_create(args: argparse.Namespace) -> int:
         raise ValidationError("give either --run (with optional --case-ids) or --trace-ids")
     if args.case_ids and not args.run:
         raise ValidationError("--case-ids needs --run")
+    questions = read_questions(args.rubric) if args.rubric else None
+    if questions is not None:
+        rubrics.check_rubric(questions)  # a bad rubric creates no task
     scope = open_scope(args)
     common = {
         "name": args.name,
@@ -64,7 +87,34 @@ def cmd_create(args: argparse.Namespace) -> int:
         task = tasks.create_task_from_run(
             scope, run_id=args.run, case_ids=split_list(args.case_ids), **common
         )
+    if questions is not None:
+        rubrics.set_task_rubric(scope, task["id"], questions, actor=CLI_ACTOR)
     emit(args, task, task["id"])
+    return 0
+
+
+def cmd_answer(args: argparse.Namespace) -> int:
+    """Record one rater's answers for one item."""
+    try:
+        answers = json.loads(args.answers)
+    except ValueError as exc:
+        raise ValidationError(
+            f"--answers: not JSON ({exc})", details={"field": "answers"}
+        ) from None
+    if not isinstance(answers, dict):
+        raise ValidationError(
+            "--answers: a JSON object of question name to value", details={"field": "answers"}
+        )
+    item = tasks.answer_item(
+        open_scope(args),
+        args.task_id,
+        args.item,
+        answers=answers,
+        notes=args.notes,
+        actor=args.rater,
+    )
+    shown = ", ".join(f"{k}={v}" for k, v in (item["answers"] or {}).items())
+    emit(args, item, f"item {item['position']} answered (rubric v{item['rubricVersion']}): {shown}")
     return 0
 
 
@@ -86,10 +136,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     """Show a task and its items."""
     task = tasks.get_task(open_scope(args), args.task_id)
+    rubric = rubrics.get_task_rubric(open_scope(args), task["id"])
     lines = [
         f"task     {task['id']}  ({task['name']}, {task['status']})",
         f"progress {task['completedCount']}/{task['itemCount']} labelled",
         f"labels   {', '.join(task['labelOptions'])}",
+        f"rubric   v{rubric['version']}: "
+        + ", ".join(f"{q['name']} ({q['kind']})" for q in rubric["questions"]),
     ]
     if task["instructions"]:
         lines.append(f"instructions: {task['instructions']}")

@@ -49,9 +49,10 @@ class Question(OutputModel):
 
 
 class Rubric(OutputModel):
-    """A queue's rubric at one version, and every version it has."""
+    """A queue's (or task's) rubric at one version, and every version it has."""
 
-    queue_id: str
+    queue_id: str | None = None
+    task_id: str | None = None
     version: int
     latest_version: int
     versions: list[int]

@@ -7,6 +7,7 @@ spelling per field keeps "unknown field" errors unambiguous.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -76,12 +77,25 @@ class TaskItemPublic(OutputModel):
     outputA: str | None = None
     outputB: str | None = None
     expected: str | None = None
+    rubricVersion: int | None = Field(default=None, description="rubric version answered")
+    answers: dict[str, Any] | None = Field(
+        default=None, description="question name to answer, for the item's current label"
+    )
 
 
 class TaskDetail(TaskPublic):
     """`GET /api/annotations/tasks/{id}`: the task with its items in order."""
 
+    rubricVersion: int = Field(description="the task's newest rubric version")
     items: list[TaskItemPublic]
+
+
+class TaskAnswers(InputModel):
+    """`POST /api/v1/annotations/tasks/{id}/answers`: every answer for one item, in one request."""
+
+    item_id: str = Field(alias="itemId", min_length=1, max_length=64)
+    answers: dict[str, Any] = Field(description="question name to value")
+    notes: str | None = Field(default=None, max_length=bounds.INSTRUCTIONS_MAX_CHARS)
 
 
 class TaskList(OutputModel):

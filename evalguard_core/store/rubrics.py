@@ -14,12 +14,18 @@ _QUESTION_COLUMNS = (
 )
 
 # Answers of a queue's labels: the rubric answers, plus the label / score of annotations made
-# through the one-question contract (`POST /annotations`, imports), which answer version 1's
-# `label` and `score` questions (docs/adr/0016-rubrics.md).
+# through the one-question contract before it recorded answers (older stores, imports), which
+# answer version 1's `label` and `score` questions (docs/adr/0016-rubrics.md). An answer whose
+# label was taken back (undo, retract, queue deleted) is gone with it; the label's current
+# rater name and queue win, so pseudonymising a rater or keeping labels of a deleted queue
+# reads the same here as everywhere else.
 _ANSWERS = (
-    "(SELECT r.run_id, r.trace_id, r.queue_id, r.task_id, r.annotator, r.rubric_version, "
-    "r.question, r.value_label, r.value_score, r.annotation_id FROM rubric_answers r "
-    "WHERE r.org_id = $org "
+    "(SELECT r.run_id, r.trace_id, CASE WHEN r.annotation_id IS NULL THEN r.queue_id "
+    "ELSE l.queue_id END AS queue_id, r.task_id, coalesce(l.annotator, r.annotator) AS annotator, "
+    "r.rubric_version, r.question, r.value_label, r.value_score, r.annotation_id "
+    "FROM rubric_answers r LEFT JOIN annotations l ON l.annotation_id = r.annotation_id "
+    "AND l.org_id = r.org_id WHERE r.org_id = $org "
+    "AND (r.annotation_id IS NULL OR l.annotation_id IS NOT NULL) "
     "UNION ALL SELECT a.run_id, a.trace_id, a.queue_id, a.task_id, a.annotator, 1, 'label', "
     "a.label, CAST(NULL AS DOUBLE PRECISION), a.annotation_id FROM annotations a "
     "WHERE a.org_id = $org AND a.label IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rubric_answers x "
@@ -115,12 +121,13 @@ def insert_questions(
         )
 
 
-def labels_exist(scope: Scope, queue_id: str) -> bool:
-    """True once any label was made in the queue (answers or one-question annotations)."""
+def labels_exist(scope: Scope, owner_kind: str, owner_id: str) -> bool:
+    """True once any label was made in the queue or task (answers or one-question labels)."""
+    column = "task_id" if owner_kind == "task" else "queue_id"
     return bool(
         scope.db.scalar(
-            "SELECT count(*) FROM annotations WHERE org_id = ? AND CAST(queue_id AS VARCHAR) = ?",
-            [scope.org_id, str(queue_id)],
+            f"SELECT count(*) FROM annotations WHERE org_id = ? AND CAST({column} AS VARCHAR) = ?",
+            [scope.org_id, str(owner_id)],
         )
     )
 
@@ -164,7 +171,7 @@ def annotation_row(scope: Scope, annotation_id: str) -> dict[str, Any] | None:
     return scope.db.fetch_dict(
         "SELECT CAST(annotation_id AS VARCHAR) AS annotation_id, CAST(run_id AS VARCHAR) "
         "AS run_id, trace_id, CAST(queue_id AS VARCHAR) AS queue_id, CAST(task_id AS VARCHAR) "
-        "AS task_id, annotator, source FROM annotations WHERE org_id = ? "
+        "AS task_id, annotator, source, label, score FROM annotations WHERE org_id = ? "
         "AND CAST(annotation_id AS VARCHAR) = ?",
         [scope.org_id, str(annotation_id)],
     )

@@ -17,7 +17,7 @@ _TASK_COLUMNS = (
 
 # Per-task item counts; joined to `tasks` so list and show share one query shape.
 _COUNTS = (
-    "LEFT JOIN (SELECT task_id, count(*) AS item_count, count(label) AS completed_count "
+    "LEFT JOIN (SELECT task_id, count(*) AS item_count, count(labeled_at) AS completed_count "
     "FROM task_items WHERE org_id = ? GROUP BY task_id) n ON n.task_id = t.task_id"
 )
 
@@ -126,7 +126,7 @@ def set_item_label(
     task_id: str,
     item_id: str,
     *,
-    label: str,
+    label: str | None,
     notes: str | None,
     labeled_at: datetime,
     labeled_by: str,
@@ -147,8 +147,9 @@ def refresh_task_status(scope: Scope, task_id: str, now: datetime) -> None:
     left stale (e.g. two raters labelling the last two items at once).
     """
     scope.db.execute(
-        "UPDATE tasks SET updated_at = ?, status = (SELECT CASE WHEN count(label) = 0 THEN 'draft' "
-        "WHEN count(label) = count(*) THEN 'completed' ELSE 'in_progress' END FROM task_items "
+        "UPDATE tasks SET updated_at = ?, status = (SELECT CASE WHEN count(labeled_at) = 0 THEN "
+        "'draft' WHEN count(labeled_at) = count(*) THEN 'completed' ELSE 'in_progress' END "
+        "FROM task_items "
         "WHERE org_id = ? AND task_id = tasks.task_id) "
         "WHERE org_id = ? AND CAST(task_id AS VARCHAR) = ?",
         [now, scope.org_id, scope.org_id, str(task_id)],
@@ -162,24 +163,25 @@ def upsert_task_annotation(
     run_id: str,
     trace_id: int,
     annotator: str,
-    label: str,
+    label: str | None,
+    score: float | None = None,
     comment: str | None,
     now: datetime,
 ) -> str:
     """Write a rater's task label into `annotations` (one row per rater, trace and task)."""
     updated = scope.db.fetchall(
-        "UPDATE annotations SET label = ?, comment = ?, updated_at = ? "
+        "UPDATE annotations SET label = ?, score = ?, comment = ?, updated_at = ? "
         "WHERE org_id = ? AND source = 'task' AND CAST(task_id AS VARCHAR) = ? AND trace_id = ? "
         "AND annotator = ? RETURNING CAST(annotation_id AS VARCHAR)",
-        [label, comment, now, scope.org_id, str(task_id), trace_id, annotator],
+        [label, score, comment, now, scope.org_id, str(task_id), trace_id, annotator],
     )
     if updated:
         return updated[0][0]
     annotation_id = str(uuid.uuid4())
     scope.db.execute(
         "INSERT INTO annotations (annotation_id, org_id, run_id, trace_id, target_type, target_id, "
-        "task_id, annotator, label, comment, source, created_at, updated_at) "
-        "VALUES (?, ?, CAST(? AS UUID), ?, 'trace', ?, CAST(? AS UUID), ?, ?, ?, 'task', ?, ?)",
+        "task_id, annotator, label, score, comment, source, created_at, updated_at) "
+        "VALUES (?, ?, CAST(? AS UUID), ?, 'trace', ?, CAST(? AS UUID), ?, ?, ?, ?, 'task', ?, ?)",
         [
             annotation_id,
             scope.org_id,
@@ -189,9 +191,28 @@ def upsert_task_annotation(
             str(task_id),
             annotator,
             label,
+            score,
             comment,
             now,
             now,
         ],
     )
     return annotation_id
+
+
+def item_answers(scope: Scope, task_id: str) -> dict[str, dict[str, Any]]:
+    """Per item id: the rubric version and answers of the item's current label."""
+    rows = scope.db.fetchall(
+        "SELECT CAST(i.item_id AS VARCHAR), r.rubric_version, r.question, r.value_label, "
+        "r.value_score FROM task_items i JOIN annotations a ON a.org_id = i.org_id "
+        "AND a.source = 'task' AND a.task_id = i.task_id AND a.trace_id = i.trace_id "
+        "AND a.annotator = i.labeled_by JOIN rubric_answers r ON r.annotation_id = a.annotation_id "
+        "AND r.org_id = a.org_id WHERE i.org_id = ? AND CAST(i.task_id AS VARCHAR) = ? "
+        "ORDER BY i.position, r.question",
+        [scope.org_id, str(task_id)],
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for item_id, version, question, text, number in rows:
+        entry = out.setdefault(item_id, {"version": version, "answers": {}})
+        entry["answers"][question] = (text, number)
+    return out

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from evalguard_core import reports, rubrics
+from evalguard_core import reports, rubrics, tasks
 from evalguard_core.api.deps import ERROR_RESPONSES, Admin, Annotator, ScopeDep, Viewer
 from evalguard_core.models.rubrics import (
     AnswerRows,
@@ -16,6 +16,7 @@ from evalguard_core.models.rubrics import (
     Rubric,
     RubricSet,
 )
+from evalguard_core.models.tasks import TaskAnswers, TaskItemPublic
 
 router = APIRouter(prefix="/v1", tags=["rubrics"], responses=ERROR_RESPONSES)
 
@@ -58,6 +59,43 @@ def answer_item(body: AnswersCreate, scope: ScopeDep, actor: Annotator) -> dict[
         target_id=body.target_id,
         answers=body.answers,
         comment=body.comment,
+    )
+
+
+@router.get("/annotations/tasks/{task_id}/rubric", response_model=Rubric, summary="A task's rubric")
+def get_task_rubric(
+    task_id: str,
+    scope: ScopeDep,
+    _: Viewer,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """The newest rubric version of a task (or the one named) and the list of versions."""
+    return rubrics.get_task_rubric(scope, task_id, version)
+
+
+@router.put(
+    "/annotations/tasks/{task_id}/rubric",
+    response_model=Rubric,
+    summary="Replace a task's rubric (admin); a new version once labels exist",
+)
+def set_task_rubric(task_id: str, body: RubricSet, scope: ScopeDep, actor: Admin) -> dict[str, Any]:
+    """Write the task's rubric; once items are labelled a change makes a new version."""
+    questions = [q.model_dump() for q in body.questions]
+    return rubrics.set_task_rubric(scope, task_id, questions, actor=actor.name)
+
+
+@router.post(
+    "/annotations/tasks/{task_id}/answers",
+    response_model=TaskItemPublic,
+    summary="Answer every question of a task's rubric for one item",
+    responses={409: ERROR_RESPONSES[404] | {"description": "Concurrent labels or a new rubric"}},
+)
+def answer_task_item(
+    task_id: str, body: TaskAnswers, scope: ScopeDep, actor: Annotator
+) -> dict[str, Any]:
+    """Validate the answers per question and store them with the item's label, atomically."""
+    return tasks.answer_item(
+        scope, task_id, body.item_id, answers=body.answers, notes=body.notes, actor=actor.name
     )
 
 
