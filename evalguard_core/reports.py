@@ -12,7 +12,7 @@ from evalguard_core.runs import require_run
 from evalguard_core.store import Scope
 from evalguard_core.store import alignment as sql
 
-REFERENCES = ("consensus", "each")
+REFERENCES = ("consensus", "each", "dawid-skene")
 # One report configuration for every face (Alignment page, Home, API, CLI): the same data gives
 # the same numbers everywhere.
 DEFAULT_N_BOOT = 1000
@@ -53,6 +53,11 @@ def build_report(
     group_by: str | None = None,
     question: str | None = None,
     rubric_version: int | str | None = None,
+    swapped_judge: str | None = None,
+    order_field: str | None = None,
+    swapped_positional: bool = False,
+    rater_model: bool = False,
+    alt_test_epsilon: float | None = None,
 ) -> dict[str, Any]:
     """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task).
 
@@ -60,6 +65,12 @@ def build_report(
     judge TPR / TNR): `positive` names the passing label when it is not a usual spelling.
     `sequential` (METRIC=VALUE specs, may be empty) adds the label-until-decided section;
     `group_by` (a case field or metadata key) adds the grouped section.
+
+    Position bias (pairwise runs): `swapped_judge` names the scorer that judged every pair with
+    B shown first (its labels name the winning candidate, or the winning position with
+    `swapped_positional`); `order_field` (a case field or metadata key holding AB / BA) says
+    which order `judge` saw each case in. The humans' side orders come from their claims.
+    `rater_model` adds the Dawid-Skene section; `alt_test_epsilon` the alt-test.
 
     With `question`, the humans are the answers to that rubric question, read under one rubric
     version (`rubric_version`; required when answers span several, "all" pools them).
@@ -118,6 +129,27 @@ def build_report(
                 f"{', '.join(sql.CASE_FIELDS)}, or a metadata key)",
                 details={"field": "group_by"},
             )
+    judge_orders = _judge_orders(
+        scope,
+        run,
+        judge,
+        judge_df,
+        swapped_judge,
+        order_field,
+        swapped_positional,
+        queue_id,
+        task_id,
+    )
+    human_orders = None
+    if run.get("kind") == "pairwise" and question is None:
+        human_orders = sql.shown_orders(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
+        if human_orders.empty:
+            human_orders = None
+    if alt_test_epsilon is not None and not 0.0 <= alt_test_epsilon < 1.0:
+        raise ValidationError(
+            "alt-test epsilon must be in [0, 1), e.g. 0.1 for crowd workers, 0.2 for experts",
+            details={"field": "alt_test_epsilon"},
+        )
     try:
         report = _engine().alignment_report(
             human,
@@ -135,9 +167,17 @@ def build_report(
             sequence=sequence,
             groups=groups,
             group_field=group_by,
+            judge_orders=judge_orders,
+            human_orders=human_orders,
+            rater_model=rater_model,
+            alt_test_epsilon=alt_test_epsilon,
         )
     except ValueError as exc:
         field = "positive" if "positive label" in str(exc) else "judge"
+        if "judge order" in str(exc):
+            field = "order_field"
+        elif "dawid-skene" in str(exc):
+            field = "reference"
         raise ValidationError(str(exc), details={"field": field}) from None
     report["run_id"] = run["run_id"]
     report["queue_id"] = queue_id
@@ -146,6 +186,62 @@ def build_report(
         report["question"] = question
         report["rubric_version"] = version
     return report
+
+
+def _judge_orders(
+    scope: Scope,
+    run: dict[str, Any],
+    judge: str,
+    judge_df: Any,
+    swapped_judge: str | None,
+    order_field: str | None,
+    swapped_positional: bool,
+    queue_id: str | None,
+    task_id: str | None,
+) -> Any:
+    """The judge's verdicts with the order each was given in (item, order, label), or None."""
+    if swapped_judge is None and order_field is None:
+        return None
+    import pandas as pd
+
+    if run.get("kind") != "pairwise":
+        raise ValidationError(
+            "position bias needs a pairwise run (output_a / output_b)",
+            details={"field": "swapped_judge" if swapped_judge else "order_field"},
+        )
+    frames = []
+    first = judge_df[["item", "label"]].copy()
+    if order_field:
+        groups = sql.case_groups(scope, run["run_id"], order_field)
+        if groups["group"].isna().all():
+            raise ValidationError(
+                f"no case of this run has {order_field!r} (a case field or metadata key "
+                "holding AB or BA)",
+                details={"field": "order_field"},
+            )
+        first = first.merge(groups.rename(columns={"group": "order"}), on="item", how="left")
+    else:
+        first["order"] = "AB"
+    frames.append(first)
+    if swapped_judge:
+        scorers = sql.scorer_names(scope, run["run_id"])
+        if swapped_judge not in scorers or swapped_judge == judge:
+            raise ValidationError(
+                f"swapped_judge must be another scorer of run {run['run_id']} ({swapped_judge!r})",
+                details={"field": "swapped_judge", "scorers": scorers},
+            )
+        second = sql.judge_labels(
+            scope, run["run_id"], swapped_judge, queue_id=queue_id, task_id=task_id
+        )[["item", "label"]].copy()
+        if swapped_positional:
+            # The label names the position it won in; with B shown first, "A" (first) is B.
+            swap = {"a": "B", "b": "A"}
+            second["label"] = [
+                swap.get(str(v).strip().lower(), v) if v is not None else v for v in second["label"]
+            ]
+        second["order"] = "BA"
+        frames.append(second)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _sequential_bars(specs: list[str]) -> dict[str, float]:
