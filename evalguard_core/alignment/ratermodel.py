@@ -70,14 +70,17 @@ def em_counts(
     counts = np.where(votes.sum(axis=1) > 0, counts, 0.0)
     total = counts.sum(axis=1, keepdims=True)
     post = np.nan_to_num(post)
+    flat = onehot.reshape(n_types, n_raters * k)  # (types, rater x label)
+    n_boot = counts.shape[0]
     for _ in range(n_iter):
-        priors = np.einsum("bt,btk->bk", counts, post) / np.maximum(total, 1)
-        errors = np.einsum("bt,btk,trl->brkl", counts, post, onehot)
+        weighted = counts[:, :, None] * post  # (replicates, types, truth)
+        priors = weighted.sum(axis=1) / np.maximum(total, 1)
+        # errors[b, r, truth, label] = sum over types of weight x posterior x one-hot label
+        errors = (flat.T @ weighted).reshape(n_boot, n_raters, k, k).transpose(0, 1, 3, 2)
         errors = np.clip(errors, _EPS, None)
         errors /= errors.sum(axis=3, keepdims=True)
-        log_lik = np.log(np.clip(priors, _EPS, None))[:, None, :] + np.einsum(
-            "trl,brkl->btk", onehot, np.log(errors)
-        )
+        log_err = np.log(errors).transpose(0, 1, 3, 2).reshape(n_boot, n_raters * k, k)
+        log_lik = np.log(np.clip(priors, _EPS, None))[:, None, :] + flat @ log_err
         log_lik -= log_lik.max(axis=2, keepdims=True)
         new = np.exp(log_lik)
         new /= new.sum(axis=2, keepdims=True)

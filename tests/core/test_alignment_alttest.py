@@ -116,7 +116,9 @@ def test_hand_checked_case() -> None:
         p = float(student_t.cdf(t_stat, df=39))
         section = alt_test_section(human, judge, ["a", "b", "c"], categorical=True, epsilon=epsilon)
         assert all(r["p_value"] == pytest.approx(p) for r in section["raters"])
-        assert all(r["judge_advantage_probability"] == pytest.approx(0.75) for r in section["raters"])
+        assert all(
+            r["judge_advantage_probability"] == pytest.approx(0.75) for r in section["raters"]
+        )
         assert section["advantage_probability"] == pytest.approx(0.75)
         # Three equal p-values: BY rejects all when p <= q / (1 + 1/2 + 1/3), else none.
         assert (p <= 0.05 / (11 / 6)) is wins
