@@ -244,6 +244,83 @@ def _judge_orders(
     return pd.concat(frames, ignore_index=True)
 
 
+def queue_decision(
+    scope: Scope,
+    queue_id: str,
+    *,
+    fail_under: list[str],
+    judge: str | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Label until decided, for a queue: pass / fail / not yet per bar, and labels still needed.
+
+    The anytime-valid confidence sequences of `--sequential` over the queue's labels in labelling
+    order, so it is safe to look after every label. `judge` defaults to the run's first judge,
+    `run_id` to the run most of the queue's items come from.
+    """
+    require_queue(scope, queue_id)
+    if not fail_under:
+        raise ValidationError(
+            "give at least one bar, e.g. fail_under=accuracy=0.8 (accuracy, tpr, tnr, "
+            "human_pass_rate)",
+            details={"field": "fail_under"},
+        )
+    _sequential_bars(fail_under)
+    run_ids = sql.queue_runs(scope, queue_id)
+    if run_id is None:
+        if not run_ids:
+            raise ValidationError("the queue has no items yet", details={"field": "queue_id"})
+        run_id = run_ids[0]
+    elif run_id not in run_ids:
+        raise ValidationError(
+            f"queue {queue_id} has no items from run {run_id}", details={"field": "run_id"}
+        )
+    judge = judge or next(iter(sql.scorer_names(scope, run_id)), None)
+    if judge is None:
+        raise ValidationError(f"run {run_id} has no judge scores", details={"field": "judge"})
+    base = {"queue_id": queue_id, "run_id": run_id, "judge": judge}
+    try:
+        report = build_report(
+            scope,
+            run_id=run_id,
+            judge=judge,
+            queue_id=queue_id,
+            n_boot=0,
+            sequential=list(fail_under),
+        )
+    except ValidationError as exc:
+        if "no human labels" not in str(exc):
+            raise
+        report = {"n": 0, "sequential": None, "warnings": []}
+    seq = report.get("sequential") or {}
+    decisions = seq.get("decisions") or {}
+    states = [d["decided"] for d in decisions.values()]
+    overall = (
+        "fail"
+        if "fail" in states
+        else "pass"
+        if states and all(s == "pass" for s in states)
+        else "not yet"
+    )
+    more = [d["more_labels_needed"] for d in decisions.values() if d["decided"] == "not yet"]
+    summary = list(seq.get("summary") or [])
+    if not decisions:
+        summary = [
+            "Not decided yet: no item has both a human label and a judge verdict"
+            if not report["n"]
+            else "Not decided: the sequential gate needs labels (see warnings)"
+        ]
+    return {
+        **base,
+        "n": report["n"],
+        "decided": overall,
+        "more_labels_needed": (None if None in more else max(more)) if more else 0,
+        "decisions": decisions,
+        "summary": summary,
+        "warnings": report.get("warnings", []),
+    }
+
+
 def _sequential_bars(specs: list[str]) -> dict[str, float]:
     """Bars for the sequential gate: only metrics that are means (ValidationError otherwise)."""
     try:

@@ -53,8 +53,8 @@ def label_sequence(
     """Items (trace_id) in the order they were first labelled: the sequential gate's order."""
     rows = scope.db.fetchall(
         "SELECT trace_id FROM annotations WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
-        "AND (? IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
-        "AND (? IS NULL OR CAST(task_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(task_id AS VARCHAR) = ?) "
         "GROUP BY trace_id ORDER BY min(created_at), trace_id",
         [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
     )
@@ -153,3 +153,13 @@ def shown_orders(scope: Scope, run_id: str, *, queue_id: str | None, task_id: st
         "ORDER BY a.trace_id, a.annotator, c.ended_at",
         [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
     )
+
+
+def queue_runs(scope: Scope, queue_id: str) -> list[str]:
+    """Runs the queue's items come from, the one with most items first."""
+    rows = scope.db.fetchall(
+        "SELECT CAST(run_id AS VARCHAR), count(*) AS n FROM queue_items WHERE org_id = ? "
+        "AND CAST(queue_id AS VARCHAR) = ? GROUP BY run_id ORDER BY n DESC, 1",
+        [scope.org_id, queue_id],
+    )
+    return [str(r[0]) for r in rows]

@@ -89,3 +89,23 @@ def alignment_report(
     if fail_under:
         reports.gate_report(report, fail_under, on=on, allow_small=allow_small)
     return report
+
+
+@router.get("/decision", summary="Label until decided: pass / fail / not yet for a queue")
+def queue_decision(
+    scope: ScopeDep,
+    actor: Viewer,
+    queue_id: str,
+    fail_under: Annotated[
+        list[str] | None,
+        Query(description="METRIC=VALUE bars: accuracy, tpr, tnr, human_pass_rate"),
+    ] = None,
+    judge: Annotated[str | None, Query(description="the judge scorer (default: first)")] = None,
+    run_id: Annotated[str | None, Query(description="default: the queue's main run")] = None,
+) -> dict[str, Any]:
+    """Whether the queue's labels already decide each bar (anytime-valid, safe to poll after
+    every label), and about how many more labels a decision needs at the current agreement."""
+    require_sighted(actor, "the judge's verdicts")
+    return reports.queue_decision(
+        scope, queue_id, fail_under=list(fail_under or []), judge=judge, run_id=run_id
+    )
