@@ -12,7 +12,7 @@ from evalguard_core.runs import require_run
 from evalguard_core.store import Scope
 from evalguard_core.store import alignment as sql
 
-REFERENCES = ("consensus", "each")
+REFERENCES = ("consensus", "each", "dawid-skene")
 # One report configuration for every face (Alignment page, Home, API, CLI): the same data gives
 # the same numbers everywhere.
 DEFAULT_N_BOOT = 1000
@@ -53,6 +53,11 @@ def build_report(
     group_by: str | None = None,
     question: str | None = None,
     rubric_version: int | str | None = None,
+    swapped_judge: str | None = None,
+    order_field: str | None = None,
+    swapped_positional: bool = False,
+    rater_model: bool = False,
+    alt_test_epsilon: float | None = None,
 ) -> dict[str, Any]:
     """The DESIGN §6 report of `judge` against the human labels of a run (or queue / task).
 
@@ -60,6 +65,12 @@ def build_report(
     judge TPR / TNR): `positive` names the passing label when it is not a usual spelling.
     `sequential` (METRIC=VALUE specs, may be empty) adds the label-until-decided section;
     `group_by` (a case field or metadata key) adds the grouped section.
+
+    Position bias (pairwise runs): `swapped_judge` names the scorer that judged every pair with
+    B shown first (its labels name the winning candidate, or the winning position with
+    `swapped_positional`); `order_field` (a case field or metadata key holding AB / BA) says
+    which order `judge` saw each case in. The humans' side orders come from their claims.
+    `rater_model` adds the Dawid-Skene section; `alt_test_epsilon` the alt-test.
 
     With `question`, the humans are the answers to that rubric question, read under one rubric
     version (`rubric_version`; required when answers span several, "all" pools them).
@@ -118,6 +129,27 @@ def build_report(
                 f"{', '.join(sql.CASE_FIELDS)}, or a metadata key)",
                 details={"field": "group_by"},
             )
+    judge_orders = _judge_orders(
+        scope,
+        run,
+        judge,
+        judge_df,
+        swapped_judge,
+        order_field,
+        swapped_positional,
+        queue_id,
+        task_id,
+    )
+    human_orders = None
+    if run.get("kind") == "pairwise" and question is None:
+        human_orders = sql.shown_orders(scope, run["run_id"], queue_id=queue_id, task_id=task_id)
+        if human_orders.empty:
+            human_orders = None
+    if alt_test_epsilon is not None and not 0.0 <= alt_test_epsilon < 1.0:
+        raise ValidationError(
+            "alt-test epsilon must be in [0, 1), e.g. 0.1 for crowd workers, 0.2 for experts",
+            details={"field": "alt_test_epsilon"},
+        )
     try:
         report = _engine().alignment_report(
             human,
@@ -135,9 +167,17 @@ def build_report(
             sequence=sequence,
             groups=groups,
             group_field=group_by,
+            judge_orders=judge_orders,
+            human_orders=human_orders,
+            rater_model=rater_model,
+            alt_test_epsilon=alt_test_epsilon,
         )
     except ValueError as exc:
         field = "positive" if "positive label" in str(exc) else "judge"
+        if "judge order" in str(exc):
+            field = "order_field"
+        elif "dawid-skene" in str(exc):
+            field = "reference"
         raise ValidationError(str(exc), details={"field": field}) from None
     report["run_id"] = run["run_id"]
     report["queue_id"] = queue_id
@@ -146,6 +186,139 @@ def build_report(
         report["question"] = question
         report["rubric_version"] = version
     return report
+
+
+def _judge_orders(
+    scope: Scope,
+    run: dict[str, Any],
+    judge: str,
+    judge_df: Any,
+    swapped_judge: str | None,
+    order_field: str | None,
+    swapped_positional: bool,
+    queue_id: str | None,
+    task_id: str | None,
+) -> Any:
+    """The judge's verdicts with the order each was given in (item, order, label), or None."""
+    if swapped_judge is None and order_field is None:
+        return None
+    import pandas as pd
+
+    if run.get("kind") != "pairwise":
+        raise ValidationError(
+            "position bias needs a pairwise run (output_a / output_b)",
+            details={"field": "swapped_judge" if swapped_judge else "order_field"},
+        )
+    frames = []
+    first = judge_df[["item", "label"]].copy()
+    if order_field:
+        groups = sql.case_groups(scope, run["run_id"], order_field)
+        if groups["group"].isna().all():
+            raise ValidationError(
+                f"no case of this run has {order_field!r} (a case field or metadata key "
+                "holding AB or BA)",
+                details={"field": "order_field"},
+            )
+        first = first.merge(groups.rename(columns={"group": "order"}), on="item", how="left")
+    else:
+        first["order"] = "AB"
+    frames.append(first)
+    if swapped_judge:
+        scorers = sql.scorer_names(scope, run["run_id"])
+        if swapped_judge not in scorers or swapped_judge == judge:
+            raise ValidationError(
+                f"swapped_judge must be another scorer of run {run['run_id']} ({swapped_judge!r})",
+                details={"field": "swapped_judge", "scorers": scorers},
+            )
+        second = sql.judge_labels(
+            scope, run["run_id"], swapped_judge, queue_id=queue_id, task_id=task_id
+        )[["item", "label"]].copy()
+        if swapped_positional:
+            # The label names the position it won in; with B shown first, "A" (first) is B.
+            swap = {"a": "B", "b": "A"}
+            second["label"] = [
+                swap.get(str(v).strip().lower(), v) if v is not None else v for v in second["label"]
+            ]
+        second["order"] = "BA"
+        frames.append(second)
+    return pd.concat(frames, ignore_index=True)
+
+
+def queue_decision(
+    scope: Scope,
+    queue_id: str,
+    *,
+    fail_under: list[str],
+    judge: str | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Label until decided, for a queue: pass / fail / not yet per bar, and labels still needed.
+
+    The anytime-valid confidence sequences of `--sequential` over the queue's labels in labelling
+    order, so it is safe to look after every label. `judge` defaults to the run's first judge,
+    `run_id` to the run most of the queue's items come from.
+    """
+    require_queue(scope, queue_id)
+    if not fail_under:
+        raise ValidationError(
+            "give at least one bar, e.g. fail_under=accuracy=0.8 (accuracy, tpr, tnr, "
+            "human_pass_rate)",
+            details={"field": "fail_under"},
+        )
+    _sequential_bars(fail_under)
+    run_ids = sql.queue_runs(scope, queue_id)
+    if run_id is None:
+        if not run_ids:
+            raise ValidationError("the queue has no items yet", details={"field": "queue_id"})
+        run_id = run_ids[0]
+    elif run_id not in run_ids:
+        raise ValidationError(
+            f"queue {queue_id} has no items from run {run_id}", details={"field": "run_id"}
+        )
+    judge = judge or next(iter(sql.scorer_names(scope, run_id)), None)
+    if judge is None:
+        raise ValidationError(f"run {run_id} has no judge scores", details={"field": "judge"})
+    base = {"queue_id": queue_id, "run_id": run_id, "judge": judge}
+    try:
+        report = build_report(
+            scope,
+            run_id=run_id,
+            judge=judge,
+            queue_id=queue_id,
+            n_boot=0,
+            sequential=list(fail_under),
+        )
+    except ValidationError as exc:
+        if "no human labels" not in str(exc):
+            raise
+        report = {"n": 0, "sequential": None, "warnings": []}
+    seq = report.get("sequential") or {}
+    decisions = seq.get("decisions") or {}
+    states = [d["decided"] for d in decisions.values()]
+    overall = (
+        "fail"
+        if "fail" in states
+        else "pass"
+        if states and all(s == "pass" for s in states)
+        else "not yet"
+    )
+    more = [d["more_labels_needed"] for d in decisions.values() if d["decided"] == "not yet"]
+    summary = list(seq.get("summary") or [])
+    if not decisions:
+        summary = [
+            "Not decided yet: no item has both a human label and a judge verdict"
+            if not report["n"]
+            else "Not decided: the sequential gate needs labels (see warnings)"
+        ]
+    return {
+        **base,
+        "n": report["n"],
+        "decided": overall,
+        "more_labels_needed": (None if None in more else max(more)) if more else 0,
+        "decisions": decisions,
+        "summary": summary,
+        "warnings": report.get("warnings", []),
+    }
 
 
 def _sequential_bars(specs: list[str]) -> dict[str, float]:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from evalguard_core import exports, queues, reports, runs
 from evalguard_core.errors import EvalGuardError
-from evalguard_ui import session
+from evalguard_ui import alignment_extras, session
 from evalguard_ui.widgets import inert, run_label
 
 st.title("Judge alignment")
@@ -42,8 +42,9 @@ queue_id = c3.selectbox(
 )
 reference = c4.selectbox(
     "Reference",
-    ["consensus", "each"],
-    help="consensus = majority of raters; each = every human vote",
+    ["consensus", "each", "dawid-skene"],
+    help="consensus = majority of raters; each = every human vote; dawid-skene = the truth a "
+    "rater model infers from the humans' labels",
 )
 with st.expander("Label until decided (sequential gate)"):
     s1, s2 = st.columns(2)
@@ -55,6 +56,9 @@ with st.expander("Label until decided (sequential gate)"):
 group_by = st.text_input(
     "Group by (optional)", help="a case field (input, case_id, …) or a metadata key"
 ).strip()
+extra = alignment_extras.options(
+    judges, judge, all_runs[ids.index(run_id)].get("kind") == "pairwise"
+)
 try:
     with st.spinner("Computing the report (1,000 bootstrap resamples)…"):
         report = reports.build_report(
@@ -65,6 +69,7 @@ try:
             reference=reference,
             sequential=[f"{seq_metric}={seq_bar}"] if use_seq else None,
             group_by=group_by or None,
+            **extra,
         )
 except EvalGuardError as exc:
     st.warning(exc.message)
@@ -100,6 +105,8 @@ if report.get("pass_rate"):
         st.dataframe(
             pd.DataFrame(reports.pass_rate_rows(report)), hide_index=True, use_container_width=True
         )
+
+alignment_extras.show_extras(report)
 
 left, right = st.columns(2)
 with left:

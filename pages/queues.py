@@ -9,6 +9,7 @@ from evalguard_core import claims, queues, runs
 from evalguard_core.runs import CaseFilter
 from evalguard_core.textlist import split_list
 from evalguard_ui import lifecycle as lifecycle_ui
+from evalguard_ui import queue_decision as decision_ui
 from evalguard_ui import session
 from evalguard_ui.widgets import run_label, run_safely
 
@@ -75,6 +76,7 @@ if queue["per_rater"]:
             min(r["annotations"] / total, 1.0),
             text=f"{r['annotator']}: {r['annotations']} labels, {r['claimed']} claimed",
         )
+decision_ui.show_decision(scope, queue, who.blind)
 
 if who.can("admin"):
     st.subheader("Add items from a run")

@@ -37,7 +37,7 @@ PAIRWISE = "pairwise"
 PAIRWISE_LABELS = ("A", "B", "tie")
 
 
-REFERENCE_MODES = ("consensus", "each")
+REFERENCE_MODES = ("consensus", "each", "dawid-skene")
 
 
 KINDS = ("auto", "label", "score", "pairwise")

@@ -11,6 +11,8 @@ import numpy.typing as npt
 from evalguard_core.alignment.common import IntArray
 from evalguard_core.alignment.prepare import _Data
 
+DS_REFERENCE = "dawid-skene"
+
 
 @dataclass
 class _Comparison:
@@ -35,6 +37,15 @@ def _resolve_reference(data: _Data, reference: str) -> _Comparison:
         ref = data.human[items][unit, rater]
         pred = data.judge[items][unit]
         return _Comparison(items, unit.astype(np.int64), ref, pred, clustered=True)
+    if reference == DS_REFERENCE:
+        if not data.categorical:
+            raise ValueError("reference dawid-skene needs labels, not scores")
+        from evalguard_core.alignment.ratermodel import ds_reference
+
+        ref_all = ds_reference(data.human, len(data.categories))
+        items = np.flatnonzero((ref_all >= 0) & judged)
+        unit = np.arange(len(items), dtype=np.int64)
+        return _Comparison(items, unit, ref_all[items], data.judge[items], clustered=False)
     if reference == "consensus":
         if data.categorical:
             ref_all, has_votes = _majority(data.human, len(data.categories))
@@ -49,7 +60,7 @@ def _resolve_reference(data: _Data, reference: str) -> _Comparison:
     else:
         if reference not in data.raters:
             raise ValueError(
-                f"reference must be 'consensus', 'each' or a rater name; no rater "
+                f"reference must be 'consensus', 'each', 'dawid-skene' or a rater name; no rater "
                 f"{reference!r} (raters: {', '.join(data.raters[:20])})"
             )
         col = data.raters.index(reference)

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalguard_core.alignment.common import SMALL_N, _clean
+from evalguard_core.alignment.alttest import MIN_RATERS, alt_test_section
+from evalguard_core.alignment.common import PAIRWISE, SMALL_N, _clean
 from evalguard_core.alignment.grouped import grouped_section
 from evalguard_core.alignment.passrate import (
     POSITIVE_SPELLINGS,
@@ -15,8 +16,18 @@ from evalguard_core.alignment.passrate import (
     pass_rate_section,
     positive_label,
 )
-from evalguard_core.alignment.prepare import _Data, _normalise, _prepare
-from evalguard_core.alignment.references import _Comparison, _resolve_reference
+from evalguard_core.alignment.position import (
+    ORDERS,
+    human_position_section,
+    judge_position_section,
+)
+from evalguard_core.alignment.prepare import _Data, _normalise, _prepare, normalise_label
+from evalguard_core.alignment.references import (
+    DS_REFERENCE,
+    _Comparison,
+    _majority,
+    _resolve_reference,
+)
 from evalguard_core.alignment.sections import (
     _ceiling_section,
     _design_sections,
@@ -44,6 +55,10 @@ def alignment_report(
     sequence: list[str] | None = None,
     groups: pd.DataFrame | None = None,
     group_field: str | None = None,
+    judge_orders: pd.DataFrame | None = None,
+    human_orders: pd.DataFrame | None = None,
+    rater_model: bool = False,
+    alt_test_epsilon: float | None = None,
 ) -> dict[str, Any]:
     """Judge-vs-human agreement report (DESIGN §6) with bootstrap / Wilson confidence intervals.
 
@@ -52,6 +67,11 @@ def alignment_report(
     `sequential` (bars per metric, may be empty) adds anytime-valid confidence sequences over
     the items in `sequence` order (labelling order; item key order when None).
     `groups` (columns item, group) adds the grouped section, named by `group_field`.
+    `judge_orders` (columns item, order AB/BA, label in candidate terms: the judge's verdict
+    observations, both orders where it judged both) and `human_orders` (columns item, rater,
+    order: the side order each rater was shown) add the position-bias section (pairwise).
+    `rater_model` adds the Dawid-Skene section; `alt_test_epsilon` the alt-test section.
+    reference="dawid-skene" compares the judge with the humans' Dawid-Skene labels.
     """
     if not isinstance(n_boot, int) or n_boot < 0:
         raise ValueError("n_boot must be a non-negative integer")
@@ -69,6 +89,11 @@ def alignment_report(
     main_ss, inter_ss, design_ss, ceiling_ss, pass_ss = np.random.SeedSequence(seed).spawn(5)
 
     comp = _resolve_reference(data, reference)
+    if reference == DS_REFERENCE:
+        warn.append(
+            "reference: Dawid-Skene labels fitted on the humans only; intervals treat them as "
+            "fixed (they do not include the rater model's own uncertainty)"
+        )
     n = len(comp.items)
     if comp.no_majority:
         warn.append(
@@ -130,6 +155,18 @@ def alignment_report(
             rng=np.random.default_rng(np.random.SeedSequence(seed).spawn(6)[5]),
             confidence=confidence,
         )
+    extra_ss = np.random.SeedSequence(seed).spawn(8)
+    position = None
+    if judge_orders is not None or human_orders is not None:
+        position = _position(data, judge_orders, human_orders, confidence, warn)
+    ds_section = None
+    if rater_model:
+        ds_section = _rater_model(
+            data, judge_name, n_boot, np.random.default_rng(extra_ss[6]), confidence, warn
+        )
+    alt = None
+    if alt_test_epsilon is not None:
+        alt = _alt_test(data, alt_test_epsilon, warn)
     report = {
         "n": n,
         "judge": judge_name,
@@ -143,6 +180,9 @@ def alignment_report(
         "pass_rate": pass_rate,
         "sequential": seq_section,
         "grouped": grouped,
+        "position_bias": position,
+        "rater_model": ds_section,
+        "alt_test": alt,
         "no_majority": comp.no_majority,
         "warnings": warn,
         "n_boot": n_boot,
@@ -226,4 +266,122 @@ def _sequential(
         bars=bars,
         alpha=(1.0 - confidence) / 2,
         seed=seed,
+    )
+
+
+_CANDIDATE = {"a": "A", "b": "B", "tie": "tie"}
+
+
+def _orders(values: pd.Series, what: str) -> Any:
+    """Presentation orders as AB / BA (case and spaces ignored); anything else is an error."""
+    canon = np.array(
+        [None if v is None else str(v).upper().replace(" ", "") for v in _normalise(values)],
+        dtype=object,
+    )
+    bad = sorted({str(v) for v in canon if v is not None and v not in ORDERS})
+    if bad:
+        raise ValueError(f"{what}: the order must be AB or BA; got {bad[:5]}")
+    return canon
+
+
+def _position(
+    data: _Data,
+    judge_orders: pd.DataFrame | None,
+    human_orders: pd.DataFrame | None,
+    confidence: float,
+    warn: list[str],
+) -> dict[str, Any] | None:
+    """The position-bias section of a pairwise run (A / B / tie labels), else None."""
+    if data.label_type != PAIRWISE:
+        warn.append("position bias: needs a pairwise run labelled A, B or tie")
+        return None
+    cats = list(data.categories)
+    ref_codes, _ = _majority(data.human, len(cats))
+    reference = {key: cats[c] for key, c in zip(data.items, ref_codes, strict=True) if c >= 0}
+    section: dict[str, Any] = {"judge": None, "humans": None}
+    if judge_orders is not None and len(judge_orders):
+        items = _normalise(judge_orders["item"])
+        orders = _orders(judge_orders["order"], "judge order")
+        labels = np.array(
+            [_CANDIDATE.get(normalise_label(v) or "") for v in judge_orders["label"]],
+            dtype=object,
+        )
+        ok = (items != None) & (orders != None) & (labels != None)  # noqa: E711
+        if (~ok).any():
+            warn.append(
+                f"position bias: {int((~ok).sum())} judge verdict(s) without an A / B / tie "
+                "label or an AB / BA order left out"
+            )
+        section["judge"] = judge_position_section(
+            items[ok], orders[ok], labels[ok], reference, confidence=confidence
+        )
+    if human_orders is not None and len(human_orders):
+        index = {key: i for i, key in enumerate(data.items)}
+        col = {name: j for j, name in enumerate(data.raters)}
+        rows = []
+        for key, rater, order in zip(
+            _normalise(human_orders["item"]),
+            _normalise(human_orders["rater"]),
+            _orders(human_orders["order"], "shown order"),
+            strict=True,
+        ):
+            i, j = index.get(key), col.get(rater)
+            if i is None or j is None or order is None or data.human[i, j] < 0:
+                continue
+            rows.append((key, rater, order, cats[data.human[i, j]]))
+        if rows:
+            judge = {key: cats[c] for key, c in zip(data.items, data.judge, strict=True) if c >= 0}
+            items, raters, orders, labels = (
+                np.array(c, dtype=object) for c in zip(*rows, strict=True)
+            )
+            section["humans"] = human_position_section(
+                items, raters, orders, labels, judge, confidence=confidence
+            )
+        else:
+            warn.append("position bias: no human label records the side order it was shown in")
+    if section["judge"] is None and section["humans"] is None:
+        return None
+    return section
+
+
+def _rater_model(
+    data: _Data,
+    judge_name: str,
+    n_boot: int,
+    rng: np.random.Generator,
+    confidence: float,
+    warn: list[str],
+) -> dict[str, Any] | None:
+    """The Dawid-Skene section (labels only), else None with a warning."""
+    if not data.categorical:
+        warn.append("rater model: Dawid-Skene needs labels, not scores")
+        return None
+    if not data.judged().any():
+        warn.append("rater model: the judge labelled none of these items")
+        return None
+    from evalguard_core.alignment.ratermodel import dawid_skene_section
+
+    return dawid_skene_section(
+        data.human,
+        data.judge,
+        list(data.raters),
+        judge_name,
+        list(data.categories),
+        n_boot=n_boot,
+        rng=rng,
+        confidence=confidence,
+    )
+
+
+def _alt_test(data: _Data, epsilon: float, warn: list[str]) -> dict[str, Any] | None:
+    """The alt-test section with at least three human raters, else None with a warning."""
+    if len(data.raters) < MIN_RATERS:
+        warn.append(f"alt-test: needs at least {MIN_RATERS} human raters (has {len(data.raters)})")
+        return None
+    return alt_test_section(
+        data.human,
+        data.judge,
+        list(data.raters),
+        categorical=data.categorical,
+        epsilon=epsilon,
     )

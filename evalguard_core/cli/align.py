@@ -37,7 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--queue", help="only labels made in this queue (enables design weights)")
     p.add_argument("--task", help="only labels made in this task")
     p.add_argument(
-        "--reference", default="consensus", help="consensus (default), each, or a rater's name"
+        "--reference",
+        default="consensus",
+        help="consensus (default), each, dawid-skene (the humans' rater-model labels), "
+        "or a rater's name",
     )
     p.add_argument(
         "--positive",
@@ -62,6 +65,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--group-by",
         metavar="FIELD",
         help="the metric within each group (a case field or metadata key), averaged over groups",
+    )
+    p.add_argument(
+        "--swapped-judge",
+        metavar="SCORER",
+        help="position bias: the scorer that judged each pair with B shown first",
+    )
+    p.add_argument(
+        "--swapped-positional",
+        action="store_true",
+        help="--swapped-judge's labels name the winning position (A = shown first), not the "
+        "winning output",
+    )
+    p.add_argument(
+        "--order-field",
+        metavar="FIELD",
+        help="position bias: the case field or metadata key (AB / BA) saying which order the "
+        "judge saw",
+    )
+    p.add_argument(
+        "--rater-model",
+        action="store_true",
+        help="Dawid-Skene over the humans and the judge: each rater's confusion against the "
+        "inferred truth, the judge's accuracy with a CI",
+    )
+    p.add_argument(
+        "--alt-test",
+        type=float,
+        metavar="EPSILON",
+        help="alternative annotator test with this epsilon (0.1 crowd, 0.15 skilled, 0.2 "
+        "experts); needs 3+ human raters",
     )
     p.add_argument(
         "--sequential",
@@ -131,9 +164,40 @@ def text_report(report: dict[str, Any]) -> str:
         lines += [f"  {line}" for line in seq["summary"]]
         for name, entry in seq["metrics"].items():
             lines.append(f"  {name.ljust(width)}  {format_ci(entry)}")
+    lines.extend(extra_lines(report))
     for warning in report.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
+
+
+def extra_lines(report: dict[str, Any]) -> list[str]:
+    """Position bias, the rater model and the alt-test for the terminal: words, then figures."""
+    lines: list[str] = []
+    position = report.get("position_bias") or {}
+    for side, title in (("judge", "judge"), ("humans", "human raters")):
+        part = position.get(side)
+        if part:
+            lines.append(f"position bias ({title}):")
+            lines += [f"  {line}" for line in part["summary"]]
+    ds = report.get("rater_model")
+    if ds:
+        lines.append("rater model (Dawid-Skene, judge as a rater):")
+        lines += [f"  {line}" for line in ds["summary"]]
+        lines.append(f"  judge accuracy vs inferred truth  {format_ci(ds['judge_accuracy'])}")
+        for row in ds["raters"]:
+            acc = "n/a" if row["accuracy"] is None else f"{row['accuracy']:.3f}"
+            lines.append(f"  {row['rater']}: accuracy {acc} on {row['n']} items")
+    alt = report.get("alt_test")
+    if alt:
+        lines.append("alt-test (can the judge replace a human rater?):")
+        lines += [f"  {line}" for line in alt["summary"]]
+        for row in alt["raters"]:
+            lines.append(
+                f"  leave out {row['rater']}: judge advantage "
+                f"{row['judge_advantage_probability']:.3f}, p={row['p_value']:.3g}, "
+                f"{'judge wins' if row['judge_wins'] else 'judge does not win'}"
+            )
+    return lines
 
 
 def pass_rate_lines(section: dict[str, Any] | None) -> list[str]:
@@ -187,6 +251,11 @@ def cmd_align(args: argparse.Namespace) -> int:
             positive=args.positive,
             sequential=True if args.sequential else None,
             group_by=args.group_by,
+            swapped_judge=args.swapped_judge,
+            swapped_positional=True if args.swapped_positional else None,
+            order_field=args.order_field,
+            rater_model=True if args.rater_model else None,
+            alt_test_epsilon=args.alt_test,
         )
         if args.fail_under:
             passed, reasons = report["gate"]["passed"], report["gate"]["reasons"]
@@ -206,6 +275,11 @@ def cmd_align(args: argparse.Namespace) -> int:
             group_by=args.group_by,
             question=args.question,
             rubric_version=args.rubric_version,
+            swapped_judge=args.swapped_judge,
+            swapped_positional=args.swapped_positional,
+            order_field=args.order_field,
+            rater_model=args.rater_model,
+            alt_test_epsilon=args.alt_test,
         )
         if args.fail_under:
             block = reports.gate_report(

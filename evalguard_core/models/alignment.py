@@ -30,3 +30,6 @@ class AlignmentReport(OutputModel):
     pass_rate: dict[str, Any] | None = None
     sequential: dict[str, Any] | None = None
     grouped: dict[str, Any] | None = None
+    position_bias: dict[str, Any] | None = None
+    rater_model: dict[str, Any] | None = None
+    alt_test: dict[str, Any] | None = None

@@ -53,8 +53,8 @@ def label_sequence(
     """Items (trace_id) in the order they were first labelled: the sequential gate's order."""
     rows = scope.db.fetchall(
         "SELECT trace_id FROM annotations WHERE org_id = ? AND CAST(run_id AS VARCHAR) = ? "
-        "AND (? IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
-        "AND (? IS NULL OR CAST(task_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(queue_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(task_id AS VARCHAR) = ?) "
         "GROUP BY trace_id ORDER BY min(created_at), trace_id",
         [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
     )
@@ -134,3 +134,32 @@ def disagreements(
         "ORDER BY c.trace_id, a.annotator LIMIT ?",
         [judge, scope.org_id, run_id, queue_id, queue_id, task_id, task_id, limit],
     )
+
+
+def shown_orders(scope: Scope, run_id: str, *, queue_id: str | None, task_id: str | None) -> Any:
+    """Table item, rater, order: the side order (AB / BA) each pairwise label was made in.
+
+    The order is recorded on the rater's claim when the label completes it (claims.shown_order);
+    labels made without a claim (API, imports) have none and are not listed.
+    """
+    return scope.db.fetch_df(
+        'SELECT a.trace_id AS item, a.annotator AS rater, c.shown_order AS "order" '
+        "FROM annotations a JOIN claims c ON c.org_id = a.org_id AND c.queue_id = a.queue_id "
+        "AND c.item_id = a.item_id AND c.annotator = a.annotator "
+        "WHERE a.org_id = ? AND a.run_id = CAST(? AS UUID) AND c.status = 'completed' "
+        "AND c.shown_order IS NOT NULL "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.task_id AS VARCHAR) = ?) "
+        "ORDER BY a.trace_id, a.annotator, c.ended_at",
+        [scope.org_id, run_id, queue_id, queue_id, task_id, task_id],
+    )
+
+
+def queue_runs(scope: Scope, queue_id: str) -> list[str]:
+    """Runs the queue's items come from, the one with most items first."""
+    rows = scope.db.fetchall(
+        "SELECT CAST(run_id AS VARCHAR), count(*) AS n FROM queue_items WHERE org_id = ? "
+        "AND CAST(queue_id AS VARCHAR) = ? GROUP BY run_id ORDER BY n DESC, 1",
+        [scope.org_id, queue_id],
+    )
+    return [str(r[0]) for r in rows]

@@ -28,7 +28,7 @@ def alignment_report(
     queue_id: str | None = None,
     task_id: str | None = None,
     reference: Annotated[
-        str, Query(description="consensus, each, or a rater's name")
+        str, Query(description="consensus, each, dawid-skene, or a rater's name")
     ] = "consensus",
     label_order: Annotated[str | None, Query(description="a,b,c declares ordinal labels")] = None,
     positive: Annotated[
@@ -47,6 +47,21 @@ def alignment_report(
     allow_small: Annotated[
         bool, Query(description="gate even with fewer than 30 compared items")
     ] = False,
+    swapped_judge: Annotated[
+        str | None, Query(description="position bias: the scorer that saw B first")
+    ] = None,
+    swapped_positional: Annotated[
+        bool, Query(description="swapped_judge's labels name positions (A = shown first)")
+    ] = False,
+    order_field: Annotated[
+        str | None, Query(description="position bias: case field / metadata key, AB or BA")
+    ] = None,
+    rater_model: Annotated[
+        bool, Query(description="Dawid-Skene over the humans and the judge")
+    ] = False,
+    alt_test_epsilon: Annotated[
+        float | None, Query(description="run the alt-test with this epsilon (3+ raters)")
+    ] = None,
 ) -> dict[str, Any]:
     """Agreement between a judge scorer and the human labels, every metric with a 95% CI.
     Not for annotators (403): raters label blind to the judge and to each other."""
@@ -65,7 +80,32 @@ def alignment_report(
         positive=positive,
         sequential=list(fail_under or []) if sequential else None,
         group_by=group_by,
+        swapped_judge=swapped_judge,
+        swapped_positional=swapped_positional,
+        order_field=order_field,
+        rater_model=rater_model,
+        alt_test_epsilon=alt_test_epsilon,
     )
     if fail_under:
         reports.gate_report(report, fail_under, on=on, allow_small=allow_small)
     return report
+
+
+@router.get("/decision", summary="Label until decided: pass / fail / not yet for a queue")
+def queue_decision(
+    scope: ScopeDep,
+    actor: Viewer,
+    queue_id: str,
+    fail_under: Annotated[
+        list[str] | None,
+        Query(description="METRIC=VALUE bars: accuracy, tpr, tnr, human_pass_rate"),
+    ] = None,
+    judge: Annotated[str | None, Query(description="the judge scorer (default: first)")] = None,
+    run_id: Annotated[str | None, Query(description="default: the queue's main run")] = None,
+) -> dict[str, Any]:
+    """Whether the queue's labels already decide each bar (anytime-valid, safe to poll after
+    every label), and about how many more labels a decision needs at the current agreement."""
+    require_sighted(actor, "the judge's verdicts")
+    return reports.queue_decision(
+        scope, queue_id, fail_under=list(fail_under or []), judge=judge, run_id=run_id
+    )
