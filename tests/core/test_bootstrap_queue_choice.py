@@ -21,7 +21,7 @@ def test_queues_for_run_rank_this_runs_queues_then_empty_then_mixing(
     run_a, run_b = _two_runs(scope, tmp_path)
     of_a = queues.create_queue(scope, name="of A")["queue_id"]
     bootstrap.run_bootstrap(scope, queue_id=of_a, run_id=run_a, sample_count=5)
-    empty = queues.create_queue(scope, name="empty")["queue_id"]
+    queues.create_queue(scope, name="empty")
     of_b = queues.create_queue(scope, name="of B")["queue_id"]  # the newest
     bootstrap.run_bootstrap(scope, queue_id=of_b, run_id=run_b, sample_count=7)
     queues.create_queue(scope, name="pairs", target_type="pairwise")  # does not fit a single run
