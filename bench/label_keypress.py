@@ -142,9 +142,22 @@ def main() -> dict[str, Any]:
         tmpdir = Path(tmp)
         db = store_location(tmpdir, "label_keypress")
         queue_id, key = _seed(db, tmpdir)
-        with server_process(ROOT / "server.py", db) as (base, _proc):
+        with server_process(ROOT / "server.py", db) as (base, proc):
             out.update(queue_items=QUEUE_ITEMS, **_measure(base, key))
+            # Memory after the presses (Streamlit's post-run gc.collect is off, ADR 0020).
+            out.update(_server_memory_mb(proc.pid))
     return out
+
+
+def _server_memory_mb(pid: int) -> dict[str, float]:
+    """The server's resident memory now and at its peak, in MB (from /proc)."""
+    names = {"VmRSS": "server_rss_mb", "VmHWM": "server_rss_peak_mb"}
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in names:
+            found[names[key]] = round(int(value.split()[0]) / 1024, 1)
+    return found
 
 
 if __name__ == "__main__":
