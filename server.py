@@ -26,7 +26,7 @@ from evalguard_core.api.web import (
 from evalguard_core.config import settings
 from evalguard_core.errors import EvalGuardError
 from evalguard_core.serving import NO_AUTH_BANNER, check_exposure, open_server_store
-from evalguard_ui.navigation import ALIASES
+from evalguard_ui.navigation import ALIASES, PAGE_FILE_ROUTE, page_file_target
 
 
 def alias(path: str, target: str) -> Route:
@@ -37,6 +37,13 @@ def alias(path: str, target: str) -> Route:
         return RedirectResponse(f"{target}?{query}" if query else target, status_code=307)
 
     return Route(path, endpoint, methods=["GET", "HEAD"])
+
+
+async def page_file(request: Request) -> RedirectResponse:
+    """/pages/<name>.py answers 307 to the page itself (never Streamlit's blank index page)."""
+    target = page_file_target(request.path_params["name"])
+    query = request.url.query
+    return RedirectResponse(f"{target}?{query}" if query else target, status_code=307)
 
 
 def install_header_timeout(seconds: float) -> None:
@@ -88,6 +95,7 @@ app = st.App(
         Mount("/api", app=api),
         *session_routes(store, api.state.auth_limiter),
         *(alias(path, target) for path, target in ALIASES.items()),
+        Route(PAGE_FILE_ROUTE, page_file, methods=["GET", "HEAD"]),
     ],
     middleware=[
         Middleware(SecurityHeaders),

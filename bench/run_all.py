@@ -24,13 +24,22 @@ BENCHMARKS = [
     "alignment",
     "export",
     "pages",
+    "label_keypress",
     "server",
     "pg_baseline",
     "auth_flood",
     "replicas",
 ]
 # Measured on both backends; the others use no store or compare backends themselves.
-BOTH_BACKENDS = {"import_runs", "bootstrap", "claims", "export", "pages", "server"}
+BOTH_BACKENDS = {
+    "import_runs",
+    "bootstrap",
+    "claims",
+    "export",
+    "pages",
+    "label_keypress",
+    "server",
+}
 # Given the run's PostgreSQL cluster, but measuring both backends side by side themselves.
 WITH_CLUSTER = {"replicas"}
 TIMEOUT_SECONDS = 900

@@ -15,7 +15,7 @@ from typing import Any
 
 from evalguard_core import frontier, jobs, sampling
 from evalguard_core.errors import ValidationError, expect_row
-from evalguard_core.queues import hold_queue_lock, queue_write_lock, require_queue
+from evalguard_core.queues import hold_queue_lock, list_queues, queue_write_lock, require_queue
 from evalguard_core.runs import require_run
 from evalguard_core.sampling import Plan, StrataSpec
 from evalguard_core.store import Scope
@@ -206,10 +206,46 @@ def preview(scope: Scope, **params: Any) -> dict[str, Any]:
     plan = _plan(scope, p, r)
     queued = sql.queued_from_run(scope, r.queue["queue_id"], r.run["run_id"])
     out = _describe(p, r, plan, queued)
+    out["other_runs"] = _other_runs(scope, r.queue["queue_id"], r.run["run_id"])
+    for other in out["other_runs"]:
+        out["warnings"].append(
+            f"queue {r.queue['name']!r} already holds {other['items']} item(s) of run "
+            f"{other['run_name']!r}: drawing run {r.run['name']!r} into it mixes two runs in one "
+            "queue (its progress and exports then cover both)"
+        )
     out["histogram"] = sql.histogram(
         scope, r.run["run_id"], r.spec, r.lo, r.hist_hi, complete=r.complete
     )
     return out
+
+
+def _other_runs(scope: Scope, queue_id: str, run_id: str) -> list[dict[str, Any]]:
+    """The runs other than `run_id` that the queue holds items of, most items first."""
+    held = sql.runs_per_queue(scope, queue_id).get(str(queue_id), {})
+    others = sorted(((n, rid) for rid, n in held.items() if rid != str(run_id)), reverse=True)
+    return [
+        {"run_id": rid, "run_name": require_run(scope, rid)["name"], "items": n}
+        for n, rid in others
+    ]
+
+
+def queues_for_run(scope: Scope, run_id: str) -> list[dict[str, Any]]:
+    """The open queues a run's cases fit, the best place to draw it into first.
+
+    Each queue gets `runs` ({run_id: items} it holds) and `mixes` (it holds another run's
+    items). Order: queues of this run only, then empty queues, then mixing ones; newest first
+    within each. A caller offering a default picks the first that does not mix, if any.
+    """
+    kinds = run_options(scope, run_id)["target_types"]
+    held = sql.runs_per_queue(scope)
+    run = str(require_run(scope, run_id)["run_id"])
+    out = []
+    for queue in list_queues(scope):  # newest first
+        if queue["target_type"] not in kinds:
+            continue
+        runs = held.get(str(queue["queue_id"]), {})
+        out.append({**queue, "runs": runs, "mixes": any(r != run for r in runs)})
+    return sorted(out, key=lambda q: (q["mixes"], not q["runs"]))
 
 
 def _work(

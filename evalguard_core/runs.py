@@ -55,12 +55,7 @@ def stage_and_read(scope: Scope, path: Path, fmt: str | None) -> tuple[sql.Stage
     try:
         staged = sql.stage_file(scope, str(path), fmt, delimiter=delimiter)
     except Exception as exc:  # DuckDB's reader errors: corrupt or malformed files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = files.csv_quote_problem(path, delimiter) if fmt == "csv" else None
-        raise InputFileError(
-            f"{path.name}: {where}" if where else f"{path.name}: cannot read it as {fmt}: {first}",
-            details={"file": str(path), "format": fmt},
-        ) from None
+        raise files.unreadable(path, fmt, exc) from None
     if staged.rows == 0:
         sql.drop_staged(scope, staged)
         raise InputFileError(f"{path.name}: the file has no data rows", details={"file": str(path)})

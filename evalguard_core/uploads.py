@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from evalguard_core.errors import InputFileError
+from evalguard_core import files
+from evalguard_core.errors import EvalGuardError, InputFileError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._@+=,-]+")
 
@@ -25,6 +29,7 @@ def unpack_if_folder(path: Path, max_bytes: int) -> Path:
     (zip bombs) and member names are confined to the target folder."""
     if path.suffix.lower() == ".eval" or not zipfile.is_zipfile(path):
         return path
+    files.check_content(path)  # an Excel workbook or Word document is a zip too
     try:
         return _unpack(path, max_bytes)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
@@ -60,3 +65,29 @@ def _unpack(path: Path, max_bytes: int) -> Path:
     entries = [p for p in target.iterdir() if not p.name.startswith("__MACOSX")]
     # A zip of one folder: import that folder.
     return entries[0] if len(entries) == 1 and entries[0].is_dir() else target
+
+
+@contextmanager
+def named_as_uploaded(folder: Path) -> Iterator[None]:
+    """Errors raised while importing an upload held in `folder` name its files as the client
+    sent them: the server's temporary folder never reaches the client (message or details)."""
+    try:
+        yield
+    except EvalGuardError as exc:
+        prefixes = sorted({f"{folder}/", f"{Path(folder).resolve()}/"}, key=len, reverse=True)
+        exc.message = _without(exc.message, prefixes)
+        exc.details = _without(exc.details, prefixes)
+        raise
+
+
+def _without(value: Any, prefixes: list[str]) -> Any:
+    """`value` with every string in it stripped of the folder prefixes (dicts, lists too)."""
+    if isinstance(value, str):
+        for prefix in prefixes:
+            value = value.replace(prefix, "")
+        return value
+    if isinstance(value, dict):
+        return {k: _without(v, prefixes) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without(v, prefixes) for v in value)
+    return value

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from evalguard_core.annotations import pairwise_label
+from evalguard_core.auth import Actor
+from evalguard_ui import session
 from evalguard_ui.widgets import inert
 
 SHORTCUT_KEYS = [str(i) for i in range(1, 10)]
@@ -32,6 +36,8 @@ REFUSAL_MESSAGES = {
     "item_full": "Item {item_id} already has all its labels; your label was not saved.",
     "not_claimed": "You no longer hold item {item_id}; your label was not saved.",
 }
+# Where the Label page keeps a message for the next run (shown above the next item).
+FLASH = "label_flash"
 SIDE_TITLES = {"left": "Response 1 (left)", "right": "Response 2 (right)"}
 SIDE_BUTTONS = {"left": "Left is better", "right": "Right is better", "tie": "Tie"}
 
@@ -112,20 +118,44 @@ def shortcut_help(labels: list[str], *, has_score: bool) -> str:
     return f"Keyboard: {keys} · **Tab** leaves the comment box · **S** skip"
 
 
-def _button(col: Any, text: str, key: str, shortcut: str | None, in_form: bool) -> bool:
+Pick = Callable[[str], None]
+
+
+def _button(
+    col: Any, text: str, key: str, shortcut: str | None, in_form: bool, on_click: Any = None
+) -> bool:
     """A full-width button; a submit button of the enclosing form when `in_form`."""
     if in_form:
-        return col.form_submit_button(text, key=key, shortcut=shortcut, width="stretch")
-    return col.button(text, key=key, shortcut=shortcut, width="stretch")
+        return col.form_submit_button(
+            text, key=key, shortcut=shortcut, width="stretch", on_click=on_click
+        )
+    return col.button(text, key=key, shortcut=shortcut, width="stretch", on_click=on_click)
 
 
-def label_buttons(options: list[str], *, in_form: bool = False) -> str | None:
-    """One button per label with shortcuts 1–9; returns the label clicked, if any."""
+def _picker(on_pick: Pick | None, label: str) -> Callable[[], None] | None:
+    """A button callback that hands `label` to `on_pick` (None without one)."""
+    if on_pick is None:
+        return None
+
+    def callback() -> None:
+        on_pick(label)
+
+    return callback
+
+
+def label_buttons(
+    options: list[str], *, in_form: bool = False, on_pick: Pick | None = None
+) -> str | None:
+    """One button per label with shortcuts 1–9; returns the label clicked, if any.
+
+    With `on_pick`, a click calls it with the label in the button's callback, i.e. before the
+    script (or fragment) runs again, so what it changes is already drawn in that run.
+    """
     cols = st.columns(len(options))
     picked = None
     for i, (col, option) in enumerate(zip(cols, options, strict=True)):
         key = SHORTCUT_KEYS[i] if i < len(SHORTCUT_KEYS) else None
-        if _button(col, option, f"label_{option}", key, in_form):
+        if _button(col, option, f"label_{option}", key, in_form, _picker(on_pick, option)):
             picked = option
     return picked
 
@@ -136,14 +166,20 @@ def pairwise_sides(options: list[str], shown_order: str) -> list[tuple[str, str]
     return [(s, SIDE_BUTTONS[s]) for s in sides]
 
 
-def side_buttons(options: list[str], shown_order: str, *, in_form: bool = False) -> str | None:
-    """Left / right / tie buttons (shortcuts 1–3); returns the stored label (A, B, tie) picked."""
+def side_buttons(
+    options: list[str], shown_order: str, *, in_form: bool = False, on_pick: Pick | None = None
+) -> str | None:
+    """Left / right / tie buttons (shortcuts 1–3); returns the stored label (A, B, tie) picked.
+
+    `on_pick` as for label_buttons, called with the stored label.
+    """
     sides = pairwise_sides(options, shown_order)
     cols = st.columns(len(sides))
     picked = None
     for i, (col, (side, text)) in enumerate(zip(cols, sides, strict=True)):
-        if _button(col, text, f"side_{side}", SHORTCUT_KEYS[i], in_form):
-            picked = pairwise_label(shown_order, side)
+        stored = pairwise_label(shown_order, side)
+        if _button(col, text, f"side_{side}", SHORTCUT_KEYS[i], in_form, _picker(on_pick, stored)):
+            picked = stored
     return picked
 
 
@@ -238,3 +274,66 @@ def flash_after_label(result: dict[str, Any], label: str | None) -> tuple[str, s
         return None
     kind, text = kind_text
     return kind, text.format(item_id=result.get("item_id"), label=label or "score")
+
+
+def still_signed_in(who: Actor) -> bool:
+    """Whether this browser session still belongs to `who` with the annotator role.
+
+    A fragment rerun skips app.py, where the session is checked on every full run, so the
+    Label page's fragment and its callbacks ask again before they touch the queue.
+    """
+    now = session.actor()
+    return now is not None and now == who and now.can("annotator")
+
+
+def _item_key(annotator: str, queue_id: str) -> str:
+    """Where the session keeps the item on screen for this rater and queue."""
+    return f"label_current_{annotator}_{queue_id}"
+
+
+def held_item(annotator: str, queue_id: str, claim: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The item on screen: the one kept in the session, else a new claim (`claim()`'s item).
+
+    The item stays the one labelled even if its lease runs out while the rater reads (a fresh
+    claim on every rerun would silently move the click to another item).
+    """
+    key = _item_key(annotator, queue_id)
+    if key not in st.session_state:
+        st.session_state[key] = claim()["item"]
+    item: dict[str, Any] = st.session_state[key]
+    return item
+
+
+def keep_item(annotator: str, queue_id: str, claimed: dict[str, Any]) -> None:
+    """Make an item this rater was just given (e.g. by Undo) the one on screen."""
+    st.session_state[_item_key(annotator, queue_id)] = claimed["claim"]
+
+
+def forget_item(annotator: str, queue_id: str) -> None:
+    """Done with the item on screen: the next run claims the next one."""
+    st.session_state.pop(_item_key(annotator, queue_id), None)
+
+
+def widget_key(name: str, item: dict[str, Any]) -> str:
+    """A widget key per item (score, comment), so nothing typed carries over to the next."""
+    return f"{name}_{item['item_id']}"
+
+
+def flash(kind: str, text: str) -> None:
+    """Keep a message (st.<kind>) to show at the top of the next run."""
+    st.session_state[FLASH] = (kind, text)
+
+
+def show_flash() -> None:
+    """Show the message kept by `flash`, once."""
+    kept = st.session_state.pop(FLASH, None)
+    if kept:
+        getattr(st, kept[0])(kept[1])
+
+
+def rerun_screen() -> None:
+    """Run the labelling fragment again; the whole page when this run is a full one."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:  # st.rerun(scope="fragment") is refused in a full run
+        st.rerun()

@@ -25,6 +25,17 @@ def url_path(page: str) -> str:
 # the page keeps its file's name: the browser checks the first address against pages/ before
 # the app's navigation runs, and any other name shows "page not found" over the page.
 ALIASES = {"/dashboard/api-keys": "/" + url_path("pages/keys.py")}
+# A page file's path typed as an address (/pages/label.py, e.g. copied from the source tree)
+# would get Streamlit's index page with its assets under /pages/: a blank page. server.py sends
+# it to the page instead (the home page lives at the root).
+PAGE_FILE_ROUTE = "/pages/{name}.py"
+HOME_PAGE = "pages/home.py"
+
+
+def page_file_target(name: str) -> str:
+    """Where /pages/<name>.py leads: the page of that file (a name no page has gets
+    Streamlit's own "page not found")."""
+    return "/" if name == url_path(HOME_PAGE) else "/" + name
 
 
 def requested_path() -> str:

@@ -10,10 +10,11 @@ import streamlit as st
 
 from evalguard_core import bootstrap, jobs, queues, runs, sampling
 from evalguard_core.errors import EvalGuardError
-from evalguard_ui import session
+from evalguard_ui import bootstrap_view, session
 from evalguard_ui.widgets import run_label
 
 JOB_KEY = "bootstrap_job"
+QUEUE_KEY = "bootstrap_queue"  # the queue just created here: the default while it fits
 NEW_QUEUE = "__new__"
 POLL_SECONDS = 0.2
 MAX_POLLS = 600  # about two minutes, then the page says the job is still running
@@ -32,16 +33,19 @@ left, right = st.columns(2)
 run_ids = [r["run_id"] for r in all_runs]
 run_id = left.selectbox("Run", run_ids, format_func=lambda i: run_label(all_runs[run_ids.index(i)]))
 options = bootstrap.run_options(scope, run_id)
-fitting = [q for q in queues.list_queues(scope) if q["target_type"] in options["target_types"]]
-queue_names = {q["queue_id"]: f"{q['name']} ({q['target_type']})" for q in fitting}
+fitting = bootstrap.queues_for_run(scope, run_id)
+queue_names = {q["queue_id"]: bootstrap_view.queue_choice(q, run_id) for q in fitting}
 queue_ids = [*queue_names, NEW_QUEUE]
-chosen_queue = st.session_state.get("bootstrap_queue")
+default = bootstrap_view.default_queue(fitting, st.session_state.get(QUEUE_KEY))
+queue_box = f"bootstrap_queue_for_{run_id}"  # per run: the default follows the run chosen
 queue_id = right.selectbox(
     "Queue",
     queue_ids,
-    index=queue_ids.index(chosen_queue) if chosen_queue in queue_ids else 0,
+    index=queue_ids.index(default) if default in queue_ids else len(queue_ids) - 1,
     format_func=lambda q: "➕ New queue…" if q == NEW_QUEUE else queue_names[q],
-    help=f"Only queues whose targets fit a {options['kind']} run are listed.",
+    key=queue_box,
+    help=f"Only queues whose targets fit a {options['kind']} run are listed. The default is "
+    "a queue that already holds this run's cases, else an empty one, else a new queue.",
 )
 if queue_id == NEW_QUEUE:
     with st.form("new_queue"):
@@ -55,7 +59,8 @@ if queue_id == NEW_QUEUE:
             except EvalGuardError as exc:
                 session.show_error(exc)
             else:
-                st.session_state["bootstrap_queue"] = created["queue_id"]
+                st.session_state[QUEUE_KEY] = created["queue_id"]
+                del st.session_state[queue_box]  # drawn anew, on its default: the new queue
                 st.rerun()
     st.stop()
 
@@ -124,8 +129,19 @@ m1.metric("Cases in run", f"{plan['run_cases']:,}")
 m2.metric("Already in queue", f"{plan['already_in_queue']:,}")
 m3.metric("Eligible", f"{plan['eligible']:,}")
 m4.metric("Will draw", f"{plan['total_allocated']:,}")
-for warning in plan["warnings"]:
-    st.warning(warning)
+job = bootstrap_view.job_for(scope, st.session_state.get(JOB_KEY), queue_id, run_id)
+just_drawn = job is not None and job["status"] == "succeeded"
+if just_drawn and plan["eligible"] == 0:
+    # The success message below says what happened; "no eligible cases" would read as a fault.
+    st.caption("Nothing left to draw: every case of this run is in the queue now.")
+else:
+    for warning in plan["warnings"]:
+        st.warning(warning)
+mix_ok = not plan["other_runs"] or st.checkbox(
+    "Mix the runs in this queue anyway",
+    key=f"bootstrap_mix_{queue_id}_{run_id}",
+    help="Or pick ➕ New queue… to keep this run's review separate.",
+)
 
 order = [s["stratum"] for s in plan["strata"]]
 colour = alt.Color("stratum:N", sort=order, title="stratum")
@@ -181,16 +197,18 @@ st.caption(
 
 # -- run it ----------------------------------------------------------------------------------
 started_now = False
-if st.button("Bootstrap", type="primary", disabled=plan["total_allocated"] == 0):
+if st.button("Bootstrap", type="primary", disabled=plan["total_allocated"] == 0 or not mix_ok):
     try:
-        st.session_state[JOB_KEY] = bootstrap.start_bootstrap(scope, created_by=who.name, **params)
+        started = bootstrap.start_bootstrap(scope, created_by=who.name, **params)
+        st.session_state[JOB_KEY] = {"job_id": started, "queue_id": queue_id, "run_id": run_id}
+        job = jobs.get_job(scope, started)
         started_now = True
     except EvalGuardError as exc:
         session.show_error(exc)
 
-job_id = st.session_state.get(JOB_KEY)
-if job_id:
-    job = jobs.get_job(scope, job_id)
+# Only the job of the queue and run on screen: another choice shows its own preview alone.
+if job is not None:
+    job_id = job["job_id"]
     bar = st.progress(job["progress"], text=f"Job {job_id[:8]}: {job['status']}")
     for _ in range(MAX_POLLS):
         if job["status"] in ("succeeded", "failed"):

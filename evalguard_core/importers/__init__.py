@@ -107,6 +107,7 @@ def detect(path: str | Path) -> Format:
         raise InputFileError(f"{path}: no such file or directory", details={"file": str(path)})
     if path.is_file() and path.stat().st_size == 0:
         raise InputFileError(f"{path.name}: the file is empty", details={"file": str(path)})
+    files.check_content(path)
     s = _sniff(path)
     for fmt in FORMATS:
         if (fmt.directory or not path.is_dir() or fmt.name == mtbench.NAME) and fmt.sniff(s):
@@ -116,6 +117,8 @@ def detect(path: str | Path) -> Format:
         # name what is wrong with it (e.g. the missing case_id column).
         return _BY_NAME[files.detect_format(path)]
     kind = "directory" if path.is_dir() else "file"
+    if s.head.lstrip().startswith(("{", "[")):
+        kind = "JSON file"
     hint = ""
     if s.has_keys("results", "configs", "versions"):
         hint = (
@@ -123,9 +126,11 @@ def detect(path: str | Path) -> Format:
             "files written with --log_samples)"
         )
     raise InputFileError(
-        f"{path.name}: cannot tell which tool wrote this {kind}{hint}; pass --format (see "
-        "`evalguard formats`)",
-        details={"file": str(path), "field": "format"},
+        f"{path.name}: cannot tell which tool wrote this {kind}{hint}: it is neither "
+        "EvalGuard's own layout (one record per case, with a case_id) nor the files of a "
+        "supported eval tool. If a supported tool wrote it, choose that format (Format box, "
+        "API field `format`, CLI --format; `evalguard formats` lists them)",
+        details={"file": path.name, "field": "format"},
     )
 
 
@@ -170,6 +175,7 @@ def load(path: str | Path, fmt: str | None = None) -> list[Loaded]:
         raise InputFileError(f"{path}: no such file or directory", details={"file": str(path)})
     out = []
     for format_, source in _sources(path, fmt):
+        files.check_content(source)  # also when the format was chosen, not detected
         if format_.name in native.NAMES:
             out.append(Loaded(format=format_, path=source))
         else:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from evalguard_core import files
-from evalguard_core.importers.base import Format, RunTable, Sniff, fail
+from evalguard_core.importers.base import Format, RunTable, Sniff
 
 NAMES = ("csv", "jsonl", "parquet")
 
@@ -45,6 +45,7 @@ def read_table(path: Path, name: str) -> RunTable:
     """A native file as a table (for the preview only; imports go through DuckDB)."""
     import pandas as pd
 
+    files.check_readable(path, name)  # the same words as the import for a file it refuses
     try:
         if name == "parquet":
             frame = pd.read_parquet(path)
@@ -56,8 +57,8 @@ def read_table(path: Path, name: str) -> RunTable:
             frame = pd.read_json(
                 path, lines=not path.read_bytes().lstrip().startswith(b"["), dtype=False
             )
-    except Exception as exc:  # pandas' reader errors: show the first line of the message
-        raise fail(name, path, None, f"cannot read it: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # pandas' reader errors, in the import's words
+        raise files.unreadable(path, name, exc) from None
     rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", default_handler=str))
     kind_rows = rows
     return RunTable(name=path.stem, rows=kind_rows)

@@ -166,6 +166,19 @@ def queued_from_run(scope: Scope, queue_id: str, run_id: str) -> int:
     return int(row[0]) if row else 0
 
 
+def runs_per_queue(scope: Scope, queue_id: str | None = None) -> dict[str, dict[str, int]]:
+    """{queue_id: {run_id: items}}: which runs the organization's queues (or one) hold items of."""
+    one = " AND queue_id = CAST(? AS UUID)" if queue_id is not None else ""
+    out: dict[str, dict[str, int]] = {}
+    for qid, run_id, n in scope.db.fetchall(
+        "SELECT CAST(queue_id AS VARCHAR), CAST(run_id AS VARCHAR), count(*) FROM queue_items "
+        f"WHERE org_id = CAST(? AS UUID){one} GROUP BY queue_id, run_id",
+        [scope.org_id, *([queue_id] if queue_id is not None else [])],
+    ):
+        out.setdefault(str(qid), {})[str(run_id)] = int(n)
+    return out
+
+
 def stratum_populations(
     scope: Scope, run_id: str, queue_id: str, spec: StrataSpec, *, complete: bool
 ) -> dict[str, int]:

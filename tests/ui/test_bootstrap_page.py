@@ -96,3 +96,106 @@ def test_needs_admin(ui_store) -> None:
 def test_app_lists_the_page(ui_store) -> None:
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run()
     assert not at.exception
+
+
+def _two_runs_with_queues(ui_store, tmp_path: Path) -> dict[str, str]:
+    """Runs A (older) and B (newest, first in the Run box); queue 'of A' holds 5 of A's cases,
+    queue 'of B' (the newest queue) 5 of B's."""
+    scope = ui_store.scope()
+    ids = {}
+    for name, seed in (("A", 1), ("B", 2)):
+        path = write_run(tmp_path / f"{name}.csv", 30, seed=seed)
+        ids[name] = runs.import_run(scope, path, name=f"run {name}").run_id
+    for name in ("A", "B"):
+        q = queues.create_queue(scope, name=f"of {name}")["queue_id"]
+        bootstrap.run_bootstrap(scope, queue_id=q, run_id=ids[name], sample_count=5)
+        ids[f"q{name}"] = q
+    return ids
+
+
+def _queue_box(at: AppTest):
+    return next(s for s in at.selectbox if s.label == "Queue")
+
+
+def _run_box(at: AppTest):
+    return next(s for s in at.selectbox if s.label == "Run")
+
+
+def test_queue_defaults_to_a_queue_of_the_chosen_run(ui_store, tmp_path: Path) -> None:
+    ids = _two_runs_with_queues(ui_store, tmp_path)
+    at = _page()
+    assert _run_box(at).value == ids["B"]
+    assert _queue_box(at).value == ids["qB"]
+    _run_box(at).select(ids["A"]).run()
+    assert not at.exception, at.exception
+    # Not the newest queue (it holds run B): the queue that already holds run A.
+    assert _queue_box(at).value == ids["qA"]
+    assert "of A (eval_case) · 5 of this run" in _queue_box(at).options
+    assert "of B (eval_case) · 5 of other runs" in _queue_box(at).options
+    assert not any("mixes two runs" in w.value for w in at.warning)
+
+
+def test_queue_defaults_to_a_new_queue_when_every_queue_holds_another_run(
+    ui_store, tmp_path: Path
+) -> None:
+    scope = ui_store.scope()
+    old = runs.import_run(scope, write_run(tmp_path / "old.csv", 30), name="old run").run_id
+    q = queues.create_queue(scope, name="old review")["queue_id"]
+    bootstrap.run_bootstrap(scope, queue_id=q, run_id=old, sample_count=5)
+    runs.import_run(scope, write_run(tmp_path / "new.csv", 30, seed=3), name="new run")
+    at = _page()
+    assert not at.exception, at.exception
+    assert _queue_box(at).value == "__new__"
+    assert any(b.label == "Create queue" for b in at.button)  # the new-queue form shows
+
+
+def test_mixing_two_runs_in_one_queue_is_warned_and_needs_a_confirmation(
+    ui_store, tmp_path: Path
+) -> None:
+    ids = _two_runs_with_queues(ui_store, tmp_path)
+    at = _page()
+    _queue_box(at).select(ids["qA"]).run()  # run B into run A's queue
+    assert not at.exception, at.exception
+    warned = " ".join(w.value for w in at.warning)
+    assert "already holds 5 item(s) of run 'run A'" in warned and "mixes two runs" in warned
+    button = next(b for b in at.button if b.label == "Bootstrap")
+    assert button.disabled
+    next(c for c in at.checkbox if c.label == "Mix the runs in this queue anyway").check().run()
+    next(n for n in at.number_input if n.label == "Cases to draw").set_value(4).run()
+    button = next(b for b in at.button if b.label == "Bootstrap")
+    assert not button.disabled
+    button.click().run()
+    assert not at.exception, at.exception
+    assert any("Added 4 cases to queue **of A**" in s.value for s in at.success)
+    held = bootstrap.queues_for_run(ui_store.scope(), ids["B"])
+    assert next(q for q in held if q["queue_id"] == ids["qA"])["runs"] == {
+        str(ids["A"]): 5,
+        str(ids["B"]): 4,
+    }
+
+
+def test_no_stale_no_eligible_cases_warning_after_drawing_the_whole_run(
+    ui_store, tmp_path: Path
+) -> None:
+    scope = ui_store.scope()
+    runs.import_run(scope, write_run(tmp_path / "r.csv", 12), name="small")
+    queues.create_queue(scope, name="review", target_type="eval_case")
+    at = _page()
+    next(n for n in at.number_input if n.label == "Cases to draw").set_value(12).run()
+    next(b for b in at.button if b.label == "Bootstrap").click().run()
+    assert not at.exception, at.exception
+    assert any("Added 12 cases to queue **review**" in s.value for s in at.success)
+    assert [w.value for w in at.warning] == []
+    assert any("Nothing left to draw" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric}["Eligible"] == "0"
+
+
+def test_the_success_message_stays_with_its_queue_and_run(ui_store, tmp_path: Path) -> None:
+    ids = _two_runs_with_queues(ui_store, tmp_path)
+    at = _page()
+    next(n for n in at.number_input if n.label == "Cases to draw").set_value(3).run()
+    next(b for b in at.button if b.label == "Bootstrap").click().run()
+    assert any("Added 3 cases to queue **of B**" in s.value for s in at.success)
+    _run_box(at).select(ids["A"]).run()
+    assert not at.exception, at.exception
+    assert not at.success  # another run and queue: the other job's result is not theirs

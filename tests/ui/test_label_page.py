@@ -113,3 +113,35 @@ def test_score_queue_submits_score_and_comment_together(ui_store, tmp_path: Path
     rows = ui_store.db.fetchall("SELECT label, score, comment FROM annotations")
     assert rows == [(None, 4.0, "close enough")]
     assert any("Queue finished" in s.value for s in at.success)
+
+
+def test_a_revoked_rater_s_label_click_saves_nothing(ui_store, tmp_path: Path) -> None:
+    from evalguard_core import auth
+
+    queue_id = _queue(ui_store, tmp_path)
+    auth.create_key(ui_store, name="boss", role="admin")
+    alice = auth.create_key(ui_store, name="alice", role="annotator")
+    at = AppTest.from_file(page_path("label.py"), default_timeout=30)
+    at.session_state["eg_actor"] = auth.authenticate(ui_store, alice["key"])
+    at.run()
+    assert any(c.value.startswith("Item ") for c in at.caption)
+    auth.revoke_key(ui_store.scope(), alice["key_id"])
+    next(b for b in at.button if b.label == "pass").click().run()
+    assert not at.exception
+    # The button's callback asks for the session before it labels (a fragment rerun skips
+    # app.py's check): nothing saved, and the page asks to sign in.
+    assert queues.get_queue(ui_store.scope(), queue_id)["progress"]["annotations"] == 0
+    assert any("Sign in" in w.value for w in at.warning)
+
+
+def test_progress_and_flash_follow_each_label(ui_store, tmp_path: Path) -> None:
+    _queue(ui_store, tmp_path, n=3)
+    at = AppTest.from_file(page_path("label.py"), default_timeout=30).run()
+    assert "0 of 3 done, 0 by you" in at.get("progress")[0].proto.text
+    next(b for b in at.button if b.label == "pass").click().run()
+    assert "1 of 3 done, 1 by you" in at.get("progress")[0].proto.text
+    next(b for b in at.button if b.label == "Undo last label").click().run()
+    assert "0 of 3 done, 0 by you" in at.get("progress")[0].proto.text
+    assert any("taken back" in i.value for i in at.info)
+    at.run()  # the message is shown once
+    assert not any("taken back" in i.value for i in at.info)

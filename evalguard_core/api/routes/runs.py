@@ -167,7 +167,10 @@ async def _receive_upload(request: Request, folder: Path) -> tuple[Path, dict[st
 async def import_run(request: Request, scope: ScopeDep, _: Admin) -> dict:
     """Any format `evalguard formats` lists (a run directory as a .zip); detected from content
     unless `format` is given. Same validation and all-or-nothing rule as the CLI."""
-    with tempfile.TemporaryDirectory(prefix="evalguard-upload-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="evalguard-upload-") as tmp,
+        uploads.named_as_uploaded(Path(tmp)),
+    ):
         path, fields = await _receive_upload(request, Path(tmp))
         path = uploads.unpack_if_folder(path, upload_limit(request) * 20)
         outcome = await run_in_threadpool(
@@ -191,7 +194,10 @@ async def import_labels(run_id: str, request: Request, scope: ScopeDep, _: Admin
     """A labels file (case_id, annotator, label and/or score, comment); unknown cases import
     nothing."""
     runs.require_run(scope, run_id)
-    with tempfile.TemporaryDirectory(prefix="evalguard-upload-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="evalguard-upload-") as tmp,
+        uploads.named_as_uploaded(Path(tmp)),
+    ):
         path, fields = await _receive_upload(request, Path(tmp))
         return await run_in_threadpool(
             labels.import_labels, scope, path, run_id=run_id, fmt=fields.get("format") or None
