@@ -10,7 +10,7 @@ import streamlit as st
 
 from evalguard_core import bootstrap, jobs, queues, runs, sampling
 from evalguard_core.errors import EvalGuardError
-from evalguard_ui import session
+from evalguard_ui import charts, session
 from evalguard_ui.widgets import run_label
 
 JOB_KEY = "bootstrap_job"
@@ -138,7 +138,7 @@ if not bins.empty and strategy in ("score", "latency"):
         .encode(
             x=alt.X("bin_start:Q", bin="binned", title=title),
             x2="bin_end:Q",
-            y=alt.Y("sum(count):Q", title="cases", stack=True),
+            y=alt.Y("sum(count):Q", title="cases", stack=True, axis=charts.COUNT_AXIS),
             color=colour,
             tooltip=["stratum", "bin_start", "bin_end", "count"],
         )
@@ -153,7 +153,11 @@ elif not bins.empty:
     chart = (
         alt.Chart(bins)
         .mark_bar()
-        .encode(x=alt.X("value:N", title=scorer), y=alt.Y("count:Q", title="cases"), color=colour)
+        .encode(
+            x=alt.X("value:N", title=scorer),
+            y=alt.Y("count:Q", title="cases", axis=charts.COUNT_AXIS),
+            color=colour,
+        )
     )
     st.altair_chart(chart.properties(height=260), width="stretch")
 else:
