@@ -168,20 +168,27 @@ def check_alignment_page(page: Any, artifacts: Path) -> None:
     box = table.bounding_box()
     # The data grid is a canvas: click the first data row's selection cell.
     page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
-    page.get_by_text(re.compile(r"^Case e2e-\d\d: judge said")).first.wait_for(
-        timeout=STEP_TIMEOUT_MS
-    )
+    case = page.get_by_text(re.compile(r"^Case e2e-\d\d: judge said")).first
+    case.wait_for(timeout=STEP_TIMEOUT_MS)
     settle(page)
+    case.scroll_into_view_if_needed()
     assert_no_exception(page)
     screenshot(page, artifacts, "07b-alignment-disagreement")
 
 
 def check_focus_visible(page: Any) -> None:
     """Keyboard focus always shows a ring: every element Tab reaches has a visible outline."""
-    page.locator('[data-testid="stMainBlockContainer"]').click(position={"x": 5, "y": 5})
+    # The style arrives with the script run's events, just after the page's first paint.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('style')].some("
+        "s => s.textContent.includes(':focus-visible'))",
+        timeout=STEP_TIMEOUT_MS,
+    )
+    page.get_by_label("Group by (optional)", exact=True).focus()
     checked = 0
-    for _ in range(8):
-        page.keyboard.press("Tab")
+    for step in range(8):
+        if step:
+            page.keyboard.press("Shift+Tab")  # back up through the page's controls
         ring = page.evaluate(
             """() => {
                 let el = document.activeElement;
