@@ -91,7 +91,9 @@ def figure(metric: str, entry: dict[str, Any] | None, digits: int = 2) -> str:
     low, high = _num(entry.get("ci_low")), _num(entry.get("ci_high"))
     text = f"{symbol(metric)} {value:.{digits}f}"
     if low is not None and high is not None:
-        text += f" ({low:.{digits}f}–{high:.{digits}f})"
+        # "-0.38–0.49" misreads as a subtraction: spell the range out when it starts below 0.
+        dash = " to " if low < 0 else "–"
+        text += f" ({low:.{digits}f}{dash}{high:.{digits}f})"
     return text
 
 

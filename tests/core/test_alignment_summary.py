@@ -68,7 +68,7 @@ def test_fail_says_even_the_high_end_falls_short() -> None:
     assert plain.status == "fail" and not plain.gates
     assert "less well than they agree with each other (κ 0.10 vs 0.70" in plain.sentence
     assert plain.sentence.endswith(
-        "κ 0.00 (-0.50–0.56); your bar is 0.60 and even the high end falls short, so it should "
+        "κ 0.00 (-0.50 to 0.56); your bar is 0.60 and even the high end falls short, so it should "
         "not gate CI."
     )
     assert plain.strength == "slight"
