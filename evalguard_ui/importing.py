@@ -53,7 +53,8 @@ def show_upload(upload: Any) -> None:
 
 def progress_text(p: ImportProgress) -> str:
     """One line for where an import is: rows read, cases stored, runs done."""
-    runs = f"{p.runs_done} of {p.runs_total} run(s)" if p.runs_total else f"{p.runs_done} run(s)"
+    total = p.runs_total or p.runs_done
+    runs = f"{p.runs_done} of {total} run{'s' if total != 1 else ''}"
     if p.stage == "read" and not p.runs_done:
         read = f"read {p.rows_read:,} rows" if p.rows_read else "file read"
         return f"{read.capitalize()}; storing…"

@@ -258,6 +258,10 @@ def test_journey_import_bootstrap_label_align_export(
             page.get_by_role("button", name="Import").click(timeout=STEP_TIMEOUT_MS)
             page.get_by_text(f"Imported {N_CASES} cases").wait_for(timeout=STEP_TIMEOUT_MS)
             settle(page)
+            # progress, not only a spinner: the upload's size, then rows read and cases stored
+            text = page.locator("body").inner_text()
+            assert re.search(r"Uploaded e2e_run\.csv: [\d.,]+ (bytes|KB)", text), text[-1500:]
+            assert f"Read {N_CASES} rows; stored {N_CASES} cases (1 of 1 run)" in text
             assert_no_exception(page)
             screenshot(page, artifacts, "03-runs", docs)
 

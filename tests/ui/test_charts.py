@@ -50,7 +50,10 @@ def test_progress_words() -> None:
         "Read 12,000 rows; storing…"
     )
     assert importing.progress_text(ImportProgress("stored", 12_000, 7_000, 1, 2)) == (
-        "Read 12,000 rows; stored 7,000 cases (1 of 2 run(s))"
+        "Read 12,000 rows; stored 7,000 cases (1 of 2 runs)"
+    )
+    assert importing.progress_text(ImportProgress("stored", 16, 16, 1, 1)) == (
+        "Read 16 rows; stored 16 cases (1 of 1 run)"
     )
     assert importing.size_text(512) == "512 bytes"
     assert importing.size_text(12_345_678) == "12.3 MB"
