@@ -177,7 +177,7 @@ def human_band(rows: list[dict[str, Any]], bar: float) -> Spec:
 def confusion(cells: list[dict[str, Any]], labels: list[str]) -> Spec:
     """A square confusion matrix: counts and row percentages, shaded by the row share."""
     frame = pd.DataFrame(cells)
-    step = max(50, min(110, 330 // max(1, len(labels))))
+    step = max(45, min(90, 300 // max(1, len(labels))))
     x = alt.X("judge:N", sort=labels, title="judge", axis=alt.Axis(labelAngle=0, orient="top"))
     y = alt.Y("human:N", sort=labels, title="human reference")
     heat = (

@@ -82,21 +82,28 @@ for warning in report.get("warnings", []):
 
 forest_rows = alignment_summary.forest_rows(report)
 band_rows = alignment_summary.human_band_rows(report)
-if forest_rows:
-    left, right = st.columns([3, 2])
-    with left:
+conf = report["confusion"]
+left, right = st.columns([3, 2])
+with left:
+    if forest_rows:
         st.markdown("**Every metric with its 95% interval** (the red-orange mark is your bar)")
         st.altair_chart(charts.forest(forest_rows, v["bar"], v["metric"]), width="stretch")
-    with right:
-        st.markdown("**Like for like: judge vs raters, raters vs each other**")
-        if band_rows:
-            st.altair_chart(charts.human_band(band_rows, v["bar"]), width="stretch")
-            st.caption(
-                "The shaded band is how well your raters agree with each other; a judge inside "
-                "it agrees with them about as well as they agree among themselves."
-            )
-        else:
-            st.caption("No two raters labelled the same cases: there is no human band yet.")
+with right:
+    st.markdown("**Like for like: judge vs raters, raters vs each other**")
+    if band_rows:
+        st.altair_chart(charts.human_band(band_rows, v["bar"]), width="stretch")
+        st.caption(
+            "The shaded band is how well your raters agree with each other; a judge inside "
+            "it agrees with them about as well as they agree among themselves."
+        )
+    else:
+        st.caption("No two raters labelled the same cases: there is no human band yet.")
+    if conf["labels"]:
+        st.markdown("**Confusion matrix** (rows: human reference, columns: judge; % of the row)")
+        st.altair_chart(
+            charts.confusion(alignment_summary.confusion_cells(report), conf["labels"]),
+            width="content",
+        )
 # Further alignment sections (evalguard_ui.alignment_extras) go here, before the details.
 
 if report.get("grouped"):
@@ -115,25 +122,15 @@ if report.get("pass_rate"):
             st.write(line)
         st.dataframe(pd.DataFrame(reports.pass_rate_rows(report)), hide_index=True)
 
-conf = report["confusion"]
 strata_rows = alignment_summary.stratum_rows(report)
-left, right = st.columns([2, 3])
-with left:
-    if conf["labels"]:
-        st.markdown("**Confusion matrix** (rows: human reference, columns: judge; % of the row)")
-        st.altair_chart(
-            charts.confusion(alignment_summary.confusion_cells(report), conf["labels"]),
-            width="content",
-        )
-with right:
-    if strata_rows:
-        st.markdown("**Per stratum** (from the bootstrap's sampling design)")
-        st.altair_chart(charts.strata(strata_rows), width="stretch")
-        weighted = (report.get("weighted") or {}).get("metrics", {})
-        if weighted.get("accuracy"):
-            whole = reports.format_ci(weighted["accuracy"], 2)
-            sample = reports.format_ci(m.get("accuracy"), 2)
-            st.write(f"Design-weighted accuracy for the whole run: {whole} (sample: {sample})")
+if strata_rows:
+    st.markdown("**Per stratum** (from the bootstrap's sampling design)")
+    st.altair_chart(charts.strata(strata_rows), width="stretch")
+    weighted = (report.get("weighted") or {}).get("metrics", {})
+    if weighted.get("accuracy"):
+        whole = reports.format_ci(weighted["accuracy"], 2)
+        sample = reports.format_ci(m.get("accuracy"), 2)
+        st.write(f"Design-weighted accuracy for the whole run: {whole} (sample: {sample})")
 
 with st.expander("All metrics as numbers (95% CI)"):
     st.dataframe(
