@@ -13,12 +13,13 @@ import streamlit as st
 
 from evalguard_core.auth import Actor
 from evalguard_core.errors import EvalGuardError
-from evalguard_ui import navigation, session
+from evalguard_ui import navigation, session, style
 
 log = logging.getLogger("evalguard.ui")
 
 # No page_icon: Streamlit fetches a material favicon from fonts.gstatic.com (another origin).
 st.set_page_config(page_title="EvalGuard", layout="wide")
+style.inject()
 
 PAGES = [
     # (file, title, icon, minimum role)

@@ -13,6 +13,9 @@ import streamlit as st
 
 from evalguard_core import importers, uploads
 from evalguard_core.config import settings
+from evalguard_core.importers import ImportOutcome, ImportProgress
+from evalguard_core.store import Scope
+from evalguard_ui.widgets import run_safely
 
 _KEY = "import_upload"
 
@@ -31,6 +34,51 @@ def staged_upload(upload: Any) -> Path:
     path = uploads.unpack_if_folder(path, settings().max_upload_bytes * 20)
     st.session_state[_KEY] = {"file_id": upload.file_id, "path": str(path), "dir": folder}
     return path
+
+
+def size_text(n_bytes: int) -> str:
+    """'12.3 MB' / '830 KB' / '512 bytes' for a file size."""
+    size = float(n_bytes)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1000
+    return f"{n_bytes:,} bytes"  # unreachable: GB is the last unit
+
+
+def show_upload(upload: Any) -> None:
+    """How much was uploaded (the uploader shows the transfer itself while it runs)."""
+    st.caption(f"Uploaded {upload.name}: {size_text(upload.size)} ({upload.size:,} bytes).")
+
+
+def progress_text(p: ImportProgress) -> str:
+    """One line for where an import is: rows read, cases stored, runs done."""
+    total = p.runs_total or p.runs_done
+    runs = f"{p.runs_done} of {total} run{'s' if total != 1 else ''}"
+    if p.stage == "read" and not p.runs_done:
+        read = f"read {p.rows_read:,} rows" if p.rows_read else "file read"
+        return f"{read.capitalize()}; storing…"
+    return f"Read {p.rows_read:,} rows; stored {p.cases_stored:,} cases ({runs})"
+
+
+def run_import(
+    scope: Scope, path: Path, *, upload: Any, name: str | None, fmt: str | None
+) -> ImportOutcome | None:
+    """Import the staged upload with live progress (rows read, cases stored); None on error."""
+    bar = st.progress(0.0, text=f"Reading {upload.name} ({size_text(upload.size)})…")
+
+    def on_progress(p: ImportProgress) -> None:
+        done = p.runs_done / p.runs_total if p.runs_total else 0.0
+        # Reading is the first tenth; each stored run moves the rest.
+        bar.progress(min(1.0, 0.1 + 0.9 * done), text=progress_text(p))
+
+    with st.spinner(f"Importing {upload.name}…"):
+        outcome = run_safely(
+            lambda: importers.import_path(scope, path, name=name, fmt=fmt, progress=on_progress)
+        )
+    if outcome is None:
+        bar.empty()
+    return outcome
 
 
 def forget_upload() -> None:

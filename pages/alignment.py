@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evalguard_core import exports, queues, reports, runs
+from evalguard_core import alignment_summary, exports, queues, reports, runs
 from evalguard_core.errors import EvalGuardError
-from evalguard_ui import alignment_extras, session
-from evalguard_ui.widgets import inert, run_label
+from evalguard_ui import alignment_extras, alignment_view, charts, session
+from evalguard_ui.widgets import run_label
+
+DISAGREEMENTS_LIMIT = 1000
 
 st.title("Judge alignment")
 session.require_sighted()
@@ -76,17 +77,39 @@ except EvalGuardError as exc:
     st.stop()
 
 m = report["metrics"]
-# The verdict metric and bar are configuration (reports.VERDICT_*), the same as Home and CI.
+# The verdict metric and bar are configuration (reports.VERDICT_*), the same as Home and CI;
+# plain_verdict words that same verdict for people who do not read kappas.
 v = reports.verdict(report)
-with st.container(border=True):
-    st.subheader(f"Judge agrees with humans: {v['headline']}")
-    st.write(f"Like for like — {v['ceiling']}")
-    if v["passed"]:
-        st.success(f"PASS: the 95% CI lower bound of {v['metric']} clears the bar {v['bar']:.2f}.")
-    else:
-        st.error(f"FAIL: {'; '.join(v['reasons'])}. Do not let this judge gate CI yet.")
+plain = alignment_summary.plain_verdict(report)
+alignment_view.verdict_card(plain, v)
 for warning in report.get("warnings", []):
     st.caption(f"⚠ {warning}")
+
+forest_rows = alignment_summary.forest_rows(report)
+band_rows = alignment_summary.human_band_rows(report)
+conf = report["confusion"]
+left, right = st.columns([3, 2])
+with left:
+    if forest_rows:
+        st.markdown("**Every metric with its 95% interval** (the red-orange mark is your bar)")
+        st.altair_chart(charts.forest(forest_rows, v["bar"], v["metric"]), width="stretch")
+with right:
+    st.markdown("**Like for like: judge vs raters, raters vs each other**")
+    if band_rows:
+        st.altair_chart(charts.human_band(band_rows, v["bar"]), width="stretch")
+        st.caption(
+            "The shaded band is how well your raters agree with each other; a judge inside "
+            "it agrees with them about as well as they agree among themselves."
+        )
+    else:
+        st.caption("No two raters labelled the same cases: there is no human band yet.")
+    if conf["labels"]:
+        st.markdown("**Confusion matrix** (rows: human reference, columns: judge; % of the row)")
+        st.altair_chart(
+            charts.confusion(alignment_summary.confusion_cells(report), conf["labels"]),
+            width="content",
+        )
+alignment_extras.show_extras(report)
 
 if report.get("grouped"):
     st.write(report["grouped"]["summary"])
@@ -102,89 +125,35 @@ if report.get("pass_rate"):
         st.subheader("Pass rate by human standards")
         for line in report["pass_rate"]["summary"]:
             st.write(line)
-        st.dataframe(
-            pd.DataFrame(reports.pass_rate_rows(report)), hide_index=True, use_container_width=True
-        )
+        st.dataframe(pd.DataFrame(reports.pass_rate_rows(report)), hide_index=True)
 
-alignment_extras.show_extras(report)
-
-left, right = st.columns(2)
-with left:
-    st.markdown("**Metrics (95% CI)**")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "metric": k,
-                    "value": v.get("value"),
-                    "ci_low": v.get("ci_low"),
-                    "ci_high": v.get("ci_high"),
-                    "method": v.get("method"),
-                }
-                for k, v in m.items()
-            ]
-        ),
-        hide_index=True,
-        use_container_width=True,
-    )
-with right:
-    conf = report["confusion"]
-    if conf["labels"]:
-        st.markdown("**Confusion matrix** (rows: human reference, columns: judge)")
-        cells = pd.DataFrame(
-            [
-                {"human": h, "judge": j, "count": conf["matrix"][a][b]}
-                for a, h in enumerate(conf["labels"])
-                for b, j in enumerate(conf["labels"])
-            ]
-        )
-        heat = (
-            alt.Chart(cells)
-            .mark_rect()
-            .encode(
-                x="judge:N",
-                y="human:N",
-                color=alt.Color("count:Q", scale=alt.Scale(scheme="blues")),
-                tooltip=["human", "judge", "count"],
-            )
-        )
-        text = alt.Chart(cells).mark_text().encode(x="judge:N", y="human:N", text="count:Q")
-        st.altair_chart(heat + text, use_container_width=True)
-
-if report.get("per_stratum"):
+strata_rows = alignment_summary.stratum_rows(report)
+if strata_rows:
     st.markdown("**Per stratum** (from the bootstrap's sampling design)")
-    strata = pd.DataFrame(
-        [
-            {
-                "stratum": s["stratum"],
-                "n": s["n"],
-                "accuracy": (s.get("accuracy") or {}).get("value"),
-            }
-            for s in report["per_stratum"]
-        ]
-    )
-    st.bar_chart(strata, x="stratum", y="accuracy", height=220)
+    st.altair_chart(charts.strata(strata_rows), width="stretch")
     weighted = (report.get("weighted") or {}).get("metrics", {})
     if weighted.get("accuracy"):
         whole = reports.format_ci(weighted["accuracy"], 2)
         sample = reports.format_ci(m.get("accuracy"), 2)
         st.write(f"Design-weighted accuracy for the whole run: {whole} (sample: {sample})")
 
-st.subheader("Disagreements")
-rows = reports.disagreements(scope, run_id=run_id, judge=judge, queue_id=queue_id, limit=200)
-if not rows:
-    st.write("No disagreements between the judge and the human labels.")
-for row in rows[:50]:
-    with st.expander(
-        f"case {row['case_id']} · judge {row['judge_label']} · "
-        f"{row['annotator']} {row['human_label']}"
-    ):
-        st.markdown(f"**Input**\n\n{inert(row['input'])}")
-        st.markdown(f"**Output**\n\n{inert(row['output'] or row['output_a'])}")
-        if row["expected"]:
-            st.markdown(f"**Expected**\n\n{inert(row['expected'])}")
-        if row["comment"]:
-            st.caption(f"Rater comment: {inert(row['comment'])}")
+with st.expander("All metrics as numbers (95% CI)"):
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "metric": k,
+                    "value": e.get("value"),
+                    "ci_low": e.get("ci_low"),
+                    "ci_high": e.get("ci_high"),
+                    "method": e.get("method"),
+                }
+                for k, e in m.items()
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 d1, d2, d3 = st.columns(3)
 d1.download_button(
@@ -200,4 +169,11 @@ d3.download_button(
     exports.to_bytes(paired, "csv"),
     file_name="paired_labels.csv",
     mime="text/csv",
+)
+
+alignment_view.disagreements_table(
+    reports.disagreements(
+        scope, run_id=run_id, judge=judge, queue_id=queue_id, limit=DISAGREEMENTS_LIMIT
+    ),
+    limit=DISAGREEMENTS_LIMIT,
 )

@@ -10,7 +10,7 @@ import streamlit as st
 
 from evalguard_core import bootstrap, jobs, queues, runs, sampling
 from evalguard_core.errors import EvalGuardError
-from evalguard_ui import bootstrap_view, session
+from evalguard_ui import bootstrap_view, charts, session
 from evalguard_ui.widgets import run_label
 
 JOB_KEY = "bootstrap_job"
@@ -154,7 +154,7 @@ if not bins.empty and strategy in ("score", "latency"):
         .encode(
             x=alt.X("bin_start:Q", bin="binned", title=title),
             x2="bin_end:Q",
-            y=alt.Y("sum(count):Q", title="cases", stack=True),
+            y=alt.Y("sum(count):Q", title="cases", stack=True, axis=charts.COUNT_AXIS),
             color=colour,
             tooltip=["stratum", "bin_start", "bin_end", "count"],
         )
@@ -169,7 +169,11 @@ elif not bins.empty:
     chart = (
         alt.Chart(bins)
         .mark_bar()
-        .encode(x=alt.X("value:N", title=scorer), y=alt.Y("count:Q", title="cases"), color=colour)
+        .encode(
+            x=alt.X("value:N", title=scorer),
+            y=alt.Y("count:Q", title="cases", axis=charts.COUNT_AXIS),
+            color=colour,
+        )
     )
     st.altair_chart(chart.properties(height=260), width="stretch")
 else:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evalguard_core import importers, runs
+from evalguard_core import runs
 from evalguard_core.runs import CaseFilter
-from evalguard_ui import importing, session
+from evalguard_ui import charts, importing, session
 from evalguard_ui import lifecycle as lifecycle_ui
 from evalguard_ui.widgets import run_label, run_safely
 
@@ -35,11 +34,11 @@ if who.can("admin"):
             preview = run_safely(lambda: importing.cached_preview(path, chosen)) if path else None
             if preview:
                 importing.show_preview(preview)
+            importing.show_upload(upload)
             if path and st.button("Import", type="primary"):
-                with st.spinner(f"Importing {upload.name}…"):
-                    outcome = run_safely(
-                        lambda: importers.import_path(scope, path, name=name or None, fmt=chosen)
-                    )
+                outcome = importing.run_import(
+                    scope, path, upload=upload, name=name or None, fmt=chosen
+                )
                 if outcome:
                     total = sum(r["cases"] for r in outcome.runs)
                     st.success(
@@ -84,21 +83,11 @@ if numeric:
     with left:
         chosen = st.selectbox("Score histogram", numeric)
         bins = runs.score_histogram(scope, run_id, chosen)
-        chart = (
-            alt.Chart(pd.DataFrame(bins))
-            .mark_bar()
-            .encode(
-                x=alt.X("bin_start:Q", bin="binned", title=chosen),
-                x2="bin_end:Q",
-                y=alt.Y("count:Q", title="cases"),
-            )
-            .properties(height=220)
-        )
-        st.altair_chart(chart, use_container_width=True)
+        st.altair_chart(charts.score_histogram(bins, chosen), width="stretch")
 with right:
     for s in labelled:
         st.write(f"**{s['scorer']}** labels")
-        st.bar_chart(pd.Series(s["labels"], name="cases"), height=180)
+        st.altair_chart(charts.label_counts(s["labels"], s["scorer"]), width="stretch")
 
 st.subheader("Cases")
 f1, f2, f3, f4 = st.columns([2, 2, 2, 3])

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from evalguard_core import files, labels, runs
 from evalguard_core.errors import InputFileError
@@ -38,6 +39,7 @@ from evalguard_core.store import Scope
 __all__ = [
     "FORMATS",
     "ImportOutcome",
+    "ImportProgress",
     "RunTable",
     "describe_formats",
     "detect",
@@ -196,13 +198,54 @@ class ImportOutcome:
         return {**first, "format": ",".join(self.formats), "runs": self.runs}
 
 
+@dataclass(frozen=True)
+class ImportProgress:
+    """Where an import is: rows read from the file, cases stored, runs stored of all runs.
+
+    stage "read": the file is parsed (rows_read known; for EvalGuard's own formats the rows
+    are read into the store's staging table, so they are counted when each run is stored);
+    stage "stored": one more run is written (still inside the one transaction).
+    """
+
+    stage: Literal["read", "stored"]
+    rows_read: int
+    cases_stored: int
+    runs_done: int
+    runs_total: int | None
+
+
+ProgressFn = Callable[[ImportProgress], None]
+
+
 def import_path(
-    scope: Scope, path: str | Path, *, name: str | None = None, fmt: str | None = None
+    scope: Scope,
+    path: str | Path,
+    *,
+    name: str | None = None,
+    fmt: str | None = None,
+    progress: ProgressFn | None = None,
 ) -> ImportOutcome:
-    """Import a file or directory of any known format; every run of it or none."""
+    """Import a file or directory of any known format; every run of it or none.
+
+    `progress`, when given, is called after the file is read and after each run is stored,
+    so a UI can show rows and runs instead of a bare spinner.
+    """
     path = Path(path)
     loaded = load(path, fmt)
     results: list[dict[str, Any]] = []
+    foreign_rows = sum(len(run.rows) for item in loaded for run in item.runs)
+    runs_total = sum(
+        len(item.runs) if item.format.name not in native.NAMES else 1 for item in loaded
+    )
+    counts = {"read": foreign_rows, "stored": 0}
+
+    def report(stage: Literal["read", "stored"]) -> None:
+        if progress is not None:
+            progress(
+                ImportProgress(stage, counts["read"], counts["stored"], len(results), runs_total)
+            )
+
+    report("read")
     with tempfile.TemporaryDirectory(prefix="evalguard-import-") as tmp, scope.db.atomic(bulk=True):
         for item in loaded:
             if item.format.name in native.NAMES:
@@ -210,6 +253,9 @@ def import_path(
                     scope, item.path, name=name, fmt=native.reader_format(item.format.name)
                 ).to_dict()
                 results.append({**result, "format": item.format.name, "judges": []})
+                counts["read"] += result["cases"]
+                counts["stored"] += result["cases"]
+                report("stored")
                 continue
             many = len(item.runs) > 1 or len(loaded) > 1
             for i, run in enumerate(item.runs):
@@ -241,6 +287,8 @@ def import_path(
                         "human_labels": human,
                     }
                 )
+                counts["stored"] += result["cases"]
+                report("stored")
     return ImportOutcome(formats=sorted({i.format.name for i in loaded}), runs=results)
 
 

@@ -124,9 +124,12 @@ def disagreements(
     """Cases where a human label differs from the judge's label, with the case text."""
     return scope.db.fetch_dicts(
         "SELECT c.trace_id, c.case_id, c.input, c.output, c.output_a, c.output_b, c.expected, "
-        "s.label AS judge_label, a.annotator, a.label AS human_label, a.comment "
+        "s.label AS judge_label, a.annotator, a.label AS human_label, a.comment, qi.stratum "
         "FROM annotations a JOIN scores s ON s.trace_id = a.trace_id AND s.scorer = ? "
         "AND s.org_id = a.org_id JOIN cases c ON c.trace_id = a.trace_id AND c.org_id = a.org_id "
+        # The stratum the label's queue drew the case from (none for labels outside a queue).
+        "LEFT JOIN queue_items qi ON qi.org_id = a.org_id AND qi.queue_id = a.queue_id "
+        "AND qi.trace_id = a.trace_id "
         "WHERE a.org_id = ? AND a.run_id = CAST(? AS UUID) "
         "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.queue_id AS VARCHAR) = ?) "
         "AND (CAST(? AS VARCHAR) IS NULL OR CAST(a.task_id AS VARCHAR) = ?) "

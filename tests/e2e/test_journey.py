@@ -39,6 +39,7 @@ N_CASES = 16
 MAX_ITEMS_PER_RATER = 40
 FINISHED = "Queue finished"
 ITEM_RE = r"Item (\d+) · case (\S+)"
+VERDICT_RE = re.compile(r"^(PASS|FAIL|NOT DECIDED YET|TOO FEW LABELS|NO VERDICT):")
 
 
 def eval_csv(path: Path) -> Path:
@@ -150,6 +151,65 @@ def label_by_keyboard(
     return seen
 
 
+def check_alignment_page(page: Any, artifacts: Path) -> None:
+    """The disagreements sit below the downloads as a table; picking a row shows its case."""
+    heading = page.get_by_role("heading", name="Disagreements")
+    download = page.get_by_role("button", name="Paired labels (CSV)")
+    assert download.bounding_box()["y"] < heading.bounding_box()["y"]
+    heading.scroll_into_view_if_needed()
+    text = page.locator("body").inner_text()
+    match = re.search(r"(\d+) of (\d+) disagreements match", text)
+    assert match, text[-2000:]
+    # The raters failed every third answer; the judge failed every fourth case.
+    expected = sum((i % 3 == 0) != (i % 4 == 0) for i in range(1, N_CASES + 1))
+    assert int(match.group(2)) == expected
+    table = page.locator('[data-testid="stDataFrame"]').last
+    table.wait_for(timeout=STEP_TIMEOUT_MS)
+    box = table.bounding_box()
+    # The data grid is a canvas: click the first data row's selection cell.
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+    case = page.get_by_text(re.compile(r"^Case e2e-\d\d: judge said")).first
+    case.wait_for(timeout=STEP_TIMEOUT_MS)
+    settle(page)
+    case.scroll_into_view_if_needed()
+    assert_no_exception(page)
+    screenshot(page, artifacts, "07b-alignment-disagreement")
+
+
+def check_focus_visible(page: Any) -> None:
+    """Keyboard focus always shows a ring: every element Tab reaches has a visible outline."""
+    # The style arrives with the script run's events, just after the page's first paint.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('style')].some("
+        "s => s.textContent.includes(':focus-visible'))",
+        timeout=STEP_TIMEOUT_MS,
+    )
+    page.get_by_label("Group by (optional)", exact=True).focus()
+    checked = 0
+    for step in range(8):
+        if step:
+            page.keyboard.press("Shift+Tab")  # back up through the page's controls
+        ring = page.evaluate(
+            """() => {
+                let el = document.activeElement;
+                if (!el || el === document.body) return null;
+                const name = el.getAttribute('aria-label') || el.innerText || '';
+                const tag = el.tagName + ' ' + name;
+                for (let i = 0; el && i < 5; i++, el = el.parentElement) {
+                    const s = getComputedStyle(el);
+                    if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)
+                        return [tag, s.outlineWidth];
+                }
+                return [tag, null];
+            }"""
+        )
+        if ring is None:
+            continue
+        assert ring[1] is not None, f"no visible focus ring on {ring[0][:80]!r}"
+        checked += 1
+    assert checked >= 3
+
+
 def test_journey_import_bootstrap_label_align_export(
     live_server: LiveServer, artifacts: Path, tmp_path: Path
 ) -> None:
@@ -198,6 +258,10 @@ def test_journey_import_bootstrap_label_align_export(
             page.get_by_role("button", name="Import").click(timeout=STEP_TIMEOUT_MS)
             page.get_by_text(f"Imported {N_CASES} cases").wait_for(timeout=STEP_TIMEOUT_MS)
             settle(page)
+            # progress, not only a spinner: the upload's size, then rows read and cases stored
+            text = page.locator("body").inner_text()
+            assert re.search(r"Uploaded e2e_run\.csv: [\d.,]+ (bytes|KB)", text), text[-1500:]
+            assert f"Read {N_CASES} rows; stored {N_CASES} cases (1 of 1 run)" in text
             assert_no_exception(page)
             screenshot(page, artifacts, "03-runs", docs)
 
@@ -245,14 +309,23 @@ def test_journey_import_bootstrap_label_align_export(
             cases = {case for n in seen for _, case in seen[n]}
             assert len(cases) == N_CASES
 
-            # 5. the Alignment page shows the judge's verdict on the new labels
+            # 5. the Alignment page: the verdict in plain words, the charts, the disagreements
             open_page(page, "Alignment", "Judge alignment")
-            page.get_by_text(re.compile(r"^(PASS|FAIL):")).first.wait_for(timeout=60_000)
+            page.get_by_text(VERDICT_RE).first.wait_for(timeout=60_000)
             settle(page, timeout=60_000)
             text = page.locator("body").inner_text()
-            assert f"(n = {N_CASES})" in text  # the verdict card: judge vs consensus ... (n = 16)
+            # 16 labels are below the gate's 30: the page says so, in words, with the count.
+            assert "TOO FEW LABELS: label more cases" in alert_text(page), alert_text(page)
+            assert f"only {N_CASES} cases have both a judge verdict and a human label" in text
+            assert f"(n = {N_CASES})" in text  # the figures: judge vs consensus ... (n = 16)
+            # forest plot, like-for-like band (two raters, no shared items: none) and the matrix
+            charts = page.locator('[data-testid="stVegaLiteChart"]')
+            charts.first.wait_for(timeout=STEP_TIMEOUT_MS)
+            assert charts.count() >= 2
             assert_no_exception(page)
             screenshot(page, artifacts, "07-alignment", docs)
+            check_alignment_page(page, artifacts)
+            check_focus_visible(page)
 
             # 6. the paired judge/human export downloads
             with page.expect_download(timeout=STEP_TIMEOUT_MS) as info:
