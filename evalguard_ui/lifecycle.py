@@ -18,6 +18,18 @@ from evalguard_core.store import Scope, Store
 from evalguard_ui.widgets import inert, run_safely
 
 MAX_LABELS_SHOWN = 500
+_FLASH = "lifecycle_flash"
+
+
+def show_flash() -> None:
+    """The outcome of the last archive/restore, as a toast (call it before anything can stop).
+
+    After an archive the queue leaves the list and another one (or none) is on screen, so the
+    message outlives the rerun and shows wherever the page is scrolled.
+    """
+    done = st.session_state.pop(_FLASH, None)
+    if done:
+        st.toast(done)
 
 
 def queue_actions(scope: Scope, queue: dict[str, Any], who: Actor) -> None:
@@ -29,14 +41,16 @@ def queue_actions(scope: Scope, queue: dict[str, Any], who: Actor) -> None:
         if st.button("Archive queue", key=f"archive_{qid}") and run_safely(
             lambda: lifecycle.archive_queue(scope, qid, actor=who.name)
         ):
-            st.success(f"Archived **{queue['name']}**.")
+            st.session_state[_FLASH] = (
+                f"Archived **{queue['name']}** (Show archived queues lists it to restore)."
+            )
             st.rerun()
     else:
         st.info(f"This queue was archived at {queue['archived_at']:%Y-%m-%d %H:%M} UTC.")
         if st.button("Restore queue", key=f"restore_{qid}") and run_safely(
             lambda: lifecycle.restore_queue(scope, qid, actor=who.name)
         ):
-            st.success(f"Restored **{queue['name']}**.")
+            st.session_state[_FLASH] = f"Restored **{queue['name']}**."
             st.rerun()
     preview = lifecycle.queue_deletion_preview(scope, qid)
     drop = st.checkbox("Also delete its labels", key=f"drop_labels_{qid}")

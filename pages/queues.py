@@ -16,6 +16,7 @@ from evalguard_ui.widgets import run_label, run_safely
 st.title("Annotation queues")
 who = session.require_role("viewer")
 scope = session.scope()
+lifecycle_ui.show_flash()
 
 if who.can("admin"):
     with st.expander("Create a queue", expanded=False), st.form("create_queue"):

@@ -68,10 +68,12 @@ async def get_actor(
     key = creds.credentials if creds else None
     actor = auth.cached_actor(store, key)
     if actor is None:
-        # Unknown key: an address that failed too often is refused before any database lookup.
+        # Not fresh in the cache: an address that failed too often is refused before any
+        # database lookup, unless the key worked within the minute (on a shared database the
+        # cache is fresh for only 0.5 s, but a working key must not be locked out).
         limiter = request.app.state.auth_limiter
         address = client_address(request.scope)
-        limiter.check(address)
+        limiter.admit(store, address, key)
         try:
             actor = await run_in_threadpool(auth.authenticate, store, key)
         except AuthenticationError:

@@ -100,6 +100,18 @@ class FailedAuthLimiter:
                 details={"limit": str(self.item), "reason": "auth_failures"},
             )
 
+    def admit(self, store: Store, address: str, key: str | None) -> None:
+        """RateLimitedError when `address` is over the limit, unless `key` is a known key.
+
+        A working key (authenticated in the last minute) is never locked out by bad keys from
+        the same address; it is still authenticated afterwards (revocation holds).
+        """
+        try:
+            self.check(address)
+        except RateLimitedError:
+            if not auth.known_key(store, key):
+                raise
+
     def failed(self, address: str) -> None:
         """Count one failed authentication from `address`."""
         self._limiter.hit(self.item, "fail", address)
@@ -124,19 +136,18 @@ class FailedAuthGate:
         if scope["type"] == "http" and not scope.get("path", "").endswith(_PUBLIC_API_PATHS):
             address = client_address(scope)
             try:
-                self.limiter.check(address)
+                self.limiter.admit(self.store, address, _bearer(scope))
             except RateLimitedError as exc:
-                if not auth.known_key(self.store, _bearer(scope)):
-                    await asyncio.sleep(TARPIT_SECONDS)
-                    retry = str(max(1, int(round(exc.retry_after))))
-                    response = Response(
-                        json.dumps(exc.to_dict()),
-                        status_code=429,
-                        media_type="application/json",
-                        headers={"Retry-After": retry},
-                    )
-                    await response(scope, receive, send)
-                    return
+                await asyncio.sleep(TARPIT_SECONDS)
+                retry = str(max(1, int(round(exc.retry_after))))
+                response = Response(
+                    json.dumps(exc.to_dict()),
+                    status_code=429,
+                    media_type="application/json",
+                    headers={"Retry-After": retry},
+                )
+                await response(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 

@@ -300,8 +300,6 @@ def test_a_full_disk_answers_503_and_logs_the_cause(tmp_path: Path, sample_csv: 
 def test_bad_keys_are_limited_per_address_without_locking_out_a_working_key(
     store: Store, keys: dict
 ) -> None:
-    if store.dialect == "postgresql":
-        pytest.xfail("known defect: on PostgreSQL a working key is refused past the auth limit")
     client = TestClient(create_api(store, auth_fail_limit="5/minute"))
     good = bearer(keys["annotator"])
     assert client.get("/v1/runs", headers=good).status_code == 200  # known (cached) key

@@ -65,6 +65,7 @@ def test_archive_then_delete_queue_with_confirmation(ui_store, tmp_path: Path) -
     at = AppTest.from_file(page_path("queues.py"), default_timeout=30).run()
     next(b for b in at.button if b.label == "Archive queue").click().run()
     assert not at.exception
+    assert any("Archived **review**" in t.value for t in at.toast)
     scope = ui_store.scope()
     assert queues.list_queues(scope) == []  # hidden from default lists
     next(t for t in at.toggle if t.label == "Show archived queues").set_value(True).run()
