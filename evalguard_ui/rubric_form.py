@@ -171,9 +171,9 @@ def keyboard(questions: list[dict[str, Any]], item_key: str) -> None:
   }};
   const target = (block) => block.querySelector('input[type="radio"]:checked')
     || block.querySelector('input, textarea, button');
-  const focusBlock = (block) => {{
+  const focusBlock = (block, scroll) => {{
     const el = target(block);
-    if (el) el.focus({{preventScroll: false}});
+    if (el) el.focus({{preventScroll: !scroll}});
   }};
   if (!window.__egRubricKeys) {{
     window.__egRubricKeys = true;
@@ -183,15 +183,19 @@ def keyboard(questions: list[dict[str, Any]], item_key: str) -> None:
       if (!all.length) return;
       const el = document.activeElement;
       const form = all[0].closest('[data-testid="stForm"]');
-      // A digit typed while the closed Queue box has the focus (e.g. right after picking the
-      // queue) would land in its search field: it answers the first question instead.
+      // Outside the form a digit answers the first question unless the rater is typing, as
+      // Streamlit's own shortcuts do: a focused link or button, or the closed Queue box right
+      // after picking the queue (whose search field would otherwise take the digit).
+      const digit = /^[1-9]$/.test(e.key);
       const combo = !!el && el.getAttribute("role") === "combobox"
-        && el.getAttribute("aria-expanded") !== "true" && /^[1-9]$/.test(e.key);
-      const idle = !el || el === document.body || combo;
+        && el.getAttribute("aria-expanded") !== "true" && digit;
+      const entry = !!el && (el.tagName === "TEXTAREA" || el.isContentEditable
+        || (el.tagName === "INPUT" && !["radio", "checkbox", "button"].includes(el.type)));
+      const outside = digit && !!el && !(form && form.contains(el)) && (combo || !entry);
+      const idle = !el || el === document.body || outside;
       const at = all.findIndex((b) => b.contains(el));
       if (at < 0 && !idle && !(form && form.contains(el))) return;
-      const typing = !!el && !combo && (el.tagName === "TEXTAREA"
-        || (el.tagName === "INPUT" && !["radio", "checkbox"].includes(el.type)));
+      const typing = entry && !combo;
       const stop = () => {{ e.preventDefault(); e.stopImmediatePropagation(); }};
       if (/^[1-9]$/.test(e.key) && !typing) {{
         const block = at >= 0 ? all[at] : (idle ? all[0] : null);
@@ -215,7 +219,7 @@ def keyboard(questions: list[dict[str, Any]], item_key: str) -> None:
           if (submit) submit.focus();
           return;
         }}
-        focusBlock(all[next]);
+        focusBlock(all[next], true);
         return;
       }}
       if (e.key === "Enter" && !(el && el.tagName === "TEXTAREA")) {{
@@ -236,9 +240,11 @@ def keyboard(questions: list[dict[str, Any]], item_key: str) -> None:
     const active = document.activeElement;
     if (handsOff || tries > 30) {{ clearInterval(timer); return; }}
     if (!all.length) return;
-    // Only an unfocused page gets the focus moved: a control the rater is using (the Queue
-    // box just picked) keeps it, and digits typed there answer the first question anyway.
-    if (!active || active === document.body) focusBlock(all[0]);
+    // Only an unfocused page (or the sidebar link just followed) gets the focus moved: a
+    // control the rater is using keeps it, and digits typed there answer question 1 anyway.
+    if (!active || active === document.body || active.closest('[data-testid="stSidebar"]')) {{
+      focusBlock(all[0], false);  // the rater reads the item first: no scrolling
+    }}
   }}, 100);
 }})();
 </script>

@@ -194,6 +194,14 @@ BODIES: dict[tuple[str, str], tuple[Callable[[dict], dict], set[int]]] = {
         lambda b: {"questions": [{"name": "label", "kind": "single_choice", "options": ["a"]}]},
         {404},
     ),
+    ("PUT", "/v1/annotations/tasks/{task_id}/rubric"): (
+        lambda b: {"questions": [{"name": "label", "kind": "single_choice", "options": ["a"]}]},
+        {404},
+    ),
+    ("POST", "/v1/annotations/tasks/{task_id}/answers"): (
+        lambda b: {"itemId": b["task_item_id"], "answers": {"label": "fail"}},
+        {404},
+    ),
     ("POST", "/v1/annotations/answers"): (
         lambda b: {"queue_id": b["queue_id"], "target_id": b["target_id"], "answers": {}},
         {404},

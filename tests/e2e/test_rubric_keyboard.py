@@ -126,3 +126,46 @@ def test_rubric_labelling_by_keyboard_only(live_server: LiveServer, artifacts: P
     assert set(by_case) == {c["case_id"] for c in cases}
     answered = sorted((a["verdict"], a["coherence"]) for a in by_case.values())
     assert answered == [("fail", 3.0), ("pass", 1.0)]
+
+
+def test_task_rubric_answered_by_keyboard_on_the_tasks_page(
+    live_server: LiveServer, artifacts: Path
+) -> None:
+    """The Tasks page uses the same form and keys: 1 picks pass, ↓ moves on, 2 picks 2, Enter."""
+    from playwright.sync_api import sync_playwright
+
+    run_id = _api(live_server, "GET", "/v1/runs")["runs"][0]["run_id"]
+    cases = _api(live_server, "GET", f"/v1/runs/{run_id}/cases")["cases"][:1]
+    task = _api(
+        live_server,
+        "POST",
+        "/annotations/tasks",
+        {"name": "rubric-task", "traceIds": [c["trace_id"] for c in cases]},
+    )
+    _api(live_server, "PUT", f"/v1/annotations/tasks/{task['id']}/rubric", {"questions": RUBRIC})
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+        browser = launch_chromium(p, Path(profile))
+        page = browser.pages[0] if browser.pages else browser.new_page()
+        try:
+            sign_in(page, live_server.base_url, live_server.keys["alice"])
+            open_page(page, "Tasks", "Tasks")
+            page.get_by_text("Submit answers").wait_for(timeout=STEP_TIMEOUT_MS)
+            settle(page)
+            assert_no_exception(page)
+            # Arriving from the sidebar, the focus moves to the first question by itself.
+            page.wait_for_function(FOCUS_IN_FORM, timeout=STEP_TIMEOUT_MS)
+            page.keyboard.press("1")  # verdict: pass
+            page.keyboard.press("ArrowDown")  # to the coherence question
+            page.keyboard.press("2")  # coherence: 2
+            screenshot(page, artifacts, "08-task-rubric-keyboard")
+            page.keyboard.press("Enter")
+            page.get_by_text("All 1 items are labelled").wait_for(timeout=STEP_TIMEOUT_MS)
+            assert_no_exception(page)
+        except Exception:
+            screenshot(page, artifacts, "99-failure-task-rubric")
+            raise
+        finally:
+            browser.close()
+    item = _api(live_server, "GET", f"/annotations/tasks/{task['id']}")["items"][0]
+    assert item["answers"] == {"verdict": "pass", "coherence": 2.0}
+    assert item["labeledBy"] == "alice" and item["rubricVersion"] == 1
