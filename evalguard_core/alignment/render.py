@@ -166,9 +166,26 @@ def report_to_markdown(report: dict[str, Any]) -> str:
                 f"{_md_cell(format_interval(row) or '—')} | {row['method']} |"
             )
         lines.append("")
+    lines += _extra_markdown(report)
     if report.get("warnings"):
         lines += ["## Warnings", ""] + [f"- {_md_cell(w)}" for w in report["warnings"]] + [""]
     return "\n".join(lines)
+
+
+def _extra_markdown(report: dict[str, Any]) -> list[str]:
+    """Position bias, rater model and alt-test: each section's plain-words summary."""
+    lines: list[str] = []
+    position = report.get("position_bias") or {}
+    parts = [
+        ("Position bias of the judge", position.get("judge")),
+        ("Position bias of the human raters", position.get("humans")),
+        ("Rater model (Dawid-Skene)", report.get("rater_model")),
+        ("Alt-test", report.get("alt_test")),
+    ]
+    for title, section in parts:
+        if section:
+            lines += [f"## {title}", ""] + [f"- {_md_cell(x)}" for x in section["summary"]] + [""]
+    return lines
 
 
 # Rows of the pass-rate table, in reading order: the answer first, the judge's own view last.

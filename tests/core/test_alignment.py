@@ -328,6 +328,9 @@ def test_report_shape_is_json_and_deterministic() -> None:
         "pass_rate",
         "sequential",
         "grouped",
+        "position_bias",
+        "rater_model",
+        "alt_test",
         "no_majority",
         "warnings",
         "n_boot",
@@ -335,6 +338,7 @@ def test_report_shape_is_json_and_deterministic() -> None:
     }
     # Sections that need more input (the judge over the run, bars, groups) are None without it.
     assert a["pass_rate"] is None and a["sequential"] is None and a["grouped"] is None
+    assert a["position_bias"] is None and a["rater_model"] is None and a["alt_test"] is None
     assert a["label_type"] == "nominal" and a["n"] == 120 and a["judge"] == "gpt"
     for name, entry in a["metrics"].items():
         assert set(entry) == {"value", "ci_low", "ci_high", "method"}, name

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from evalguard_core.alignment import alignment_report
+from evalguard_core.alignment import alignment_report, report_to_markdown
 from evalguard_core.alignment.position import human_position_section, judge_position_section
 
 AB = ["A", "A", "B", "tie", "A", "B"]
@@ -115,6 +115,9 @@ def test_report_section_from_frames_and_refusal_on_non_pairwise() -> None:
     )
     section = report["position_bias"]
     assert section["judge"]["both_orders"]["flip_rate"]["value"] == pytest.approx(2 / 6)
+    markdown = report_to_markdown(report)
+    assert "## Position bias of the judge" in markdown
+    assert section["judge"]["summary"][0] in markdown
     assert section["humans"]["n_labels"] == 2
     bad = orders.assign(order=["AB"] * 11 + ["XY"])
     with pytest.raises(ValueError, match="AB or BA"):
