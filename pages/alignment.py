@@ -97,9 +97,7 @@ if report.get("pass_rate"):
         st.subheader("Pass rate by human standards")
         for line in report["pass_rate"]["summary"]:
             st.write(line)
-        st.dataframe(
-            pd.DataFrame(reports.pass_rate_rows(report)), hide_index=True, use_container_width=True
-        )
+        st.dataframe(pd.DataFrame(reports.pass_rate_rows(report)), hide_index=True, width="stretch")
 
 left, right = st.columns(2)
 with left:
@@ -118,7 +116,7 @@ with left:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 with right:
     conf = report["confusion"]
@@ -142,7 +140,7 @@ with right:
             )
         )
         text = alt.Chart(cells).mark_text().encode(x="judge:N", y="human:N", text="count:Q")
-        st.altair_chart(heat + text, use_container_width=True)
+        st.altair_chart(heat + text, width="stretch")
 
 if report.get("per_stratum"):
     st.markdown("**Per stratum** (from the bootstrap's sampling design)")

@@ -78,4 +78,4 @@ if live:
             except EvalGuardError as exc:
                 st.warning(exc.message)
 table = pd.DataFrame(keys)[["key_id", "name", "role", "key_prefix", "created_at", "revoked_at"]]
-st.dataframe(table, hide_index=True, use_container_width=True)
+st.dataframe(table, hide_index=True, width="stretch")

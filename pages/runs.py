@@ -94,7 +94,7 @@ if numeric:
             )
             .properties(height=220)
         )
-        st.altair_chart(chart, use_container_width=True)
+        st.altair_chart(chart, width="stretch")
 with right:
     for s in labelled:
         st.write(f"**{s['scorer']}** labels")
@@ -142,7 +142,7 @@ table = pd.DataFrame(
         for c in result["cases"]
     ]
 )
-st.dataframe(table, use_container_width=True, hide_index=True)
+st.dataframe(table, width="stretch", hide_index=True)
 
 reasoned = [
     c for c in result["cases"] if any(v.get("judge_reasoning") for v in c["scores"].values())

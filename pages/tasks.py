@@ -159,7 +159,7 @@ st.dataframe(
         "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)
     },
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
 
 task_ids = [t["id"] for t in all_tasks]
@@ -246,7 +246,7 @@ else:
                 type="primary" if option == item["label"] else "secondary",
                 on_click=submit_label,
                 args=(task_id, item["id"], option),
-                use_container_width=True,
+                width="stretch",
             )
         cols[-1].button(
             "Skip",
@@ -254,7 +254,7 @@ else:
             shortcut="S",
             on_click=skip_item,
             args=(task, item["id"]),
-            use_container_width=True,
+            width="stretch",
         )
         keys = " · ".join(f"**{i + 1}** {o}" for i, o in enumerate(options[:9]))
         st.caption(f"Keyboard (when not typing in notes): {keys} · **S** skip")
@@ -276,5 +276,5 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
