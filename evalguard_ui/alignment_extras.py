@@ -73,7 +73,7 @@ def _position(section: dict[str, Any]) -> None:
             figures["first_position_win_rate"] = judge["first_position_win_rate"]
             for order, entry in judge["agreement_by_order"].items():
                 figures[f"agreement with humans, shown {order}"] = entry
-            st.dataframe(_rows(figures), hide_index=True, use_container_width=True)
+            st.dataframe(_rows(figures), hide_index=True, width="stretch")
             st.caption(
                 f"first-position binomial test p = {judge['first_position_win_rate']['p_value']}"
             )
@@ -104,7 +104,7 @@ def _rater_model(section: dict[str, Any]) -> None:
                 ]
             ),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
         with st.expander("Confusion matrices (rows: inferred truth, columns: the rater's label)"):
             for r in section["raters"]:
@@ -125,7 +125,7 @@ def _alt_test(section: dict[str, Any]) -> None:
         for line in section["summary"][1:]:
             st.write(line)
         if section["raters"]:
-            st.dataframe(pd.DataFrame(section["raters"]), hide_index=True, use_container_width=True)
+            st.dataframe(pd.DataFrame(section["raters"]), hide_index=True, width="stretch")
 
 
 def show_extras(report: dict[str, Any]) -> None:

@@ -112,9 +112,7 @@ def show_preview(preview: dict[str, Any]) -> None:
         )
         st.caption("Columns: " + ", ".join(f"`{c}`" for c in run["columns"]))
         if run["sample"]:
-            st.dataframe(
-                pd.DataFrame(run["sample"]).astype(str), hide_index=True, use_container_width=True
-            )
+            st.dataframe(pd.DataFrame(run["sample"]).astype(str), hide_index=True, width="stretch")
 
 
 def format_choices() -> list[str]:

@@ -27,7 +27,7 @@ if who.role == "annotator":
                 "Start labeling",
                 key=f"start_{queue['queue_id']}",
                 type="primary",
-                use_container_width=True,
+                width="stretch",
             ):
                 st.session_state["label_queue_id"] = queue["queue_id"]
                 st.switch_page("pages/label.py")

@@ -79,7 +79,7 @@ if live:
                 st.warning(exc.message)
 if keys:
     table = pd.DataFrame(keys)[["key_id", "name", "role", "key_prefix", "created_at", "revoked_at"]]
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 
 st.divider()
 lifecycle_ui.rater_actions(scope, who)

@@ -118,7 +118,7 @@ if who.can("admin"):
                 ["item_id", "target_id", "annotator", "lease_expires_at", "seconds_left"]
             ],
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
         choice = st.selectbox(
             "Release a stale claim",

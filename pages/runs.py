@@ -131,7 +131,7 @@ table = pd.DataFrame(
         for c in result["cases"]
     ]
 )
-st.dataframe(table, use_container_width=True, hide_index=True)
+st.dataframe(table, width="stretch", hide_index=True)
 
 reasoned = [
     c for c in result["cases"] if any(v.get("judge_reasoning") for v in c["scores"].values())

@@ -233,7 +233,7 @@ st.dataframe(
         "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)
     },
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
 
 task_ids = [t["id"] for t in all_tasks]
@@ -298,5 +298,5 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )

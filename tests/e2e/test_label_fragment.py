@@ -154,3 +154,40 @@ def test_a_png_renamed_csv_is_refused_in_evalguards_words(
             assert_no_exception(page)
         finally:
             browser.close()
+
+
+def test_every_page_leaves_no_deprecation_warning_in_the_server_log(
+    live_server: LiveServer,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    _queue(live_server, "log review")
+    # Headings as patterns: other issues retitle pages; the sidebar link is what matters.
+    pages = [
+        ("Home", "EvalGuard"),
+        ("Runs", "Runs"),
+        ("Queues", re.compile("queues", re.I)),
+        ("Label", "Label"),
+        ("Alignment", re.compile("alignment", re.I)),
+        ("Tasks", "Tasks"),
+        ("Bootstrap", re.compile("Bootstrap")),
+        ("API keys", "API keys"),
+    ]
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+        browser = launch_chromium(p, Path(profile))
+        try:
+            page = browser.pages[0] if browser.pages else browser.new_page()
+            sign_in(page, live_server.base_url, live_server.keys["admin"])
+            for title, heading in pages:
+                open_page(page, title, heading)
+                assert_no_exception(page)
+            open_page(page, "Runs", "Runs")  # and the Runs page's importer
+            page.get_by_text("Import an eval run").click()
+            settle(page)
+        finally:
+            browser.close()
+    log = live_server.log.read_text(errors="replace")
+    # Streamlit words them "Please replace `x` with `y`. ... will be removed after <date>".
+    words = ("deprecat", "please replace", "will be removed")
+    noisy = [line for line in log.splitlines() if any(w in line.lower() for w in words)]
+    assert noisy == [], "\n".join(noisy[:5])
