@@ -137,6 +137,26 @@ def test_disagreements_are_a_paged_filterable_table_below_the_downloads(ui_store
     assert len(at.dataframe[-1].value) == remainder
 
 
+def test_selecting_a_disagreement_shows_its_case(ui_store, tmp_path) -> None:
+    info = demo.seed_demo(ui_store.scope(), tmp_path / "demo")
+    at = AppTest.from_file(page_path("alignment.py"), default_timeout=60).run()
+    assert any(c.value == "Select a row to read its case." for c in at.caption)
+    # What the browser sends when the rater ticks the second row (the e2e test clicks it).
+    at.session_state["alignment_disagreements"] = {
+        "selection": {"rows": [1], "columns": [], "cells": []}
+    }
+    at.run()
+    assert not at.exception
+    row = reports.disagreements(ui_store.scope(), run_id=info["run_id"], judge="llm_judge")[1]
+    texts = [m.value for m in at.markdown]
+    assert (
+        f"**Case {row['case_id']}**: judge said **{row['judge_label']}**, "
+        f"{row['annotator']} said **{row['human_label']}**"
+    ) in texts
+    assert f"**Input**\n\n{row['input']}" in texts
+    assert f"**Output**\n\n{row['output']}" in texts
+
+
 def test_empty_store_explains_what_to_do(ui_store) -> None:
     at = AppTest.from_file(page_path("alignment.py"), default_timeout=30).run()
     assert not at.exception
