@@ -153,7 +153,7 @@ def plain_verdict(report: dict[str, Any], *, bar: float = reports.VERDICT_BAR) -
         )
         return result(
             "too_few",
-            f"Too few labels to tell yet: only {n} case{'s' if n != 1 else ''} have both a "
+            f"Too few labels to tell yet: only {n} {'case has' if n == 1 else 'cases have'} both a "
             f"judge verdict and a human label, and the verdict needs {GATE_MIN_N}. Label "
             f"{GATE_MIN_N - n} more.{shown}",
         )

@@ -83,6 +83,7 @@ def _interval_layers(
     x_title: str,
     domain: list[float],
     legend: bool = True,
+    offset: bool = False,
 ) -> list[alt.Chart]:
     """A rule from ci_low to ci_high and a point at the value, one row per `y`."""
     scale = alt.Scale(domain=domain)
@@ -99,8 +100,11 @@ def _interval_layers(
         alt.Tooltip("ci_low:Q", title="95% CI low", format=".3f"),
         alt.Tooltip("ci_high:Q", title="95% CI high", format=".3f"),
     ]
+    # Several series on one row (a stratum's accuracy and kappa) sit side by side, not on top.
+    extra: dict[str, Any] = {"yOffset": alt.YOffset(f"{colour}:N")} if offset else {}
     base = alt.Chart(data)
     rule = base.mark_rule(strokeWidth=2).encode(
+        **extra,
         y=y_enc,
         x=alt.X("ci_low:Q", scale=scale, title=x_title),
         x2="ci_high:Q",
@@ -108,6 +112,7 @@ def _interval_layers(
         tooltip=tooltip,
     )
     point = base.mark_point(filled=True, size=70, opacity=1).encode(
+        **extra,
         y=y_enc,
         x=alt.X("value:Q", scale=scale, title=x_title),
         color=colour_enc,
@@ -216,6 +221,7 @@ def strata(rows: list[dict[str, Any]]) -> Spec:
     domain = _domain([*frame["ci_low"], *frame["ci_high"], *frame["value"]])
     order = list(dict.fromkeys(frame["label"]))
     layers = _interval_layers(
-        frame, "label", order, "metric", "value with its 95% interval", domain
+        frame, "label", order, "metric", "value with its 95% interval", domain, offset=True
     )
-    return alt.layer(*layers).properties(height=alt.Step(_ROW_PX + 6))
+    # With an offset the step is per series inside a stratum's row.
+    return alt.layer(*layers).properties(height=alt.Step(18))

@@ -102,7 +102,7 @@ def test_without_human_agreement_it_says_so() -> None:
 def test_too_few_labels_asks_for_the_missing_number(n: int) -> None:
     plain = summary.plain_verdict(report(entry(0.9, 0.7, 0.99), n=n))
     assert plain.status == "too_few"
-    assert f"only {n} case" in plain.sentence
+    assert f"only {n} {'case has' if n == 1 else 'cases have'} both" in plain.sentence
     assert f"Label {GATE_MIN_N - n} more." in plain.sentence
     assert "κ 0.90 (0.70–0.99), too uncertain to act on" in plain.sentence
     assert reports.verdict(report(entry(0.9, 0.7, 0.99), n=n))["passed"] is False

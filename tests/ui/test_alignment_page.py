@@ -9,7 +9,8 @@ import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from evalguard_core import alignment_summary, demo, reports
+from evalguard_core import alignment_summary, bootstrap, demo, queues, reports
+from evalguard_core.annotations import claim_and_label
 from evalguard_ui import alignment_view
 from tests.ui.conftest import page_path
 
@@ -136,6 +137,26 @@ def test_disagreements_are_a_paged_filterable_table_below_the_downloads(ui_store
     assert len(at.dataframe[-1].value) == remainder
 
 
+def test_selecting_a_disagreement_shows_its_case(ui_store, tmp_path) -> None:
+    info = demo.seed_demo(ui_store.scope(), tmp_path / "demo")
+    at = AppTest.from_file(page_path("alignment.py"), default_timeout=60).run()
+    assert any(c.value == "Select a row to read its case." for c in at.caption)
+    # What the browser sends when the rater ticks the second row (the e2e test clicks it).
+    at.session_state["alignment_disagreements"] = {
+        "selection": {"rows": [1], "columns": [], "cells": []}
+    }
+    at.run()
+    assert not at.exception
+    row = reports.disagreements(ui_store.scope(), run_id=info["run_id"], judge="llm_judge")[1]
+    texts = [m.value for m in at.markdown]
+    assert (
+        f"**Case {row['case_id']}**: judge said **{row['judge_label']}**, "
+        f"{row['annotator']} said **{row['human_label']}**"
+    ) in texts
+    assert f"**Input**\n\n{row['input']}" in texts
+    assert f"**Output**\n\n{row['output']}" in texts
+
+
 def test_empty_store_explains_what_to_do(ui_store) -> None:
     at = AppTest.from_file(page_path("alignment.py"), default_timeout=30).run()
     assert not at.exception
@@ -163,3 +184,34 @@ def test_group_by_a_case_field_in_plain_words(ui_store, tmp_path) -> None:
     at.text_input[0].input("case_id").run()
     assert not at.exception
     assert any(md.value.startswith("Grouped by case_id") for md in at.markdown)
+
+
+def test_per_stratum_chart_and_stratum_filter_for_a_bootstrapped_queue(ui_store, tmp_path) -> None:
+    scope = ui_store.scope()
+    info = demo.seed_demo(scope, tmp_path / "demo")
+    queue = queues.create_queue(scope, name="stratified", target_type="eval_case")["queue_id"]
+    bootstrap.run_bootstrap(
+        scope, queue_id=queue, run_id=info["run_id"], sample_count=45, stratify_by="score", seed=3
+    )
+    for i in range(45):
+        # Three labels in four say fail (the judge mostly says pass): disagreements to filter.
+        assert claim_and_label(scope, queue, "rater_x", label="fail" if i % 4 else "pass")
+    at = AppTest.from_file(page_path("alignment.py"), default_timeout=90).run()
+    next(s for s in at.selectbox if s.label == "Labels from").select(queue).run()
+    assert not at.exception
+    expected = reports.build_report(scope, run_id=info["run_id"], judge="llm_judge", queue_id=queue)
+    strata = {s["stratum"]: s for s in expected["per_stratum"]}
+    assert strata
+    plotted = [r for c in at.get("vega_lite_chart") for r in chart_rows(c) if "stratum" in r]
+    accuracy = {r["stratum"]: r for r in plotted if r["metric"] == "accuracy"}
+    assert set(accuracy) == set(strata)
+    for name, row in accuracy.items():
+        assert row["value"] == pytest.approx(strata[name]["accuracy"]["value"])
+        assert row["ci_low"] == pytest.approx(strata[name]["accuracy"]["ci_low"])
+    # The disagreements table names each case's stratum and filters on it.
+    box = next(s for s in at.selectbox if s.label == "Stratum")
+    assert not box.disabled and set(box.options) - {"(any)"} <= set(strata)
+    chosen = box.options[1]
+    box.select(chosen).run()
+    assert not at.exception
+    assert set(at.dataframe[-1].value["stratum"]) == {chosen}
