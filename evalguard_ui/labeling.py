@@ -93,11 +93,23 @@ def task_item_view(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def choices(options: list[str], shown_order: str | None, *, in_form: bool = False) -> str | None:
-    """The label buttons of an item (left/right/tie when its sides are shuffled); the label."""
+Pick = Callable[[str], None]
+
+
+def choices(
+    options: list[str],
+    shown_order: str | None,
+    *,
+    in_form: bool = False,
+    on_pick: Pick | None = None,
+) -> str | None:
+    """The label buttons of an item (left/right/tie when its sides are shuffled); the label.
+
+    `on_pick` as for label_buttons.
+    """
     if shown_order is not None and set(options) <= {"A", "B", "tie"}:
-        return side_buttons(options, shown_order, in_form=in_form)
-    return label_buttons(options, in_form=in_form)
+        return side_buttons(options, shown_order, in_form=in_form, on_pick=on_pick)
+    return label_buttons(options, in_form=in_form, on_pick=on_pick)
 
 
 def choice_names(options: list[str], shown_order: str | None) -> list[str]:
@@ -116,9 +128,6 @@ def shortcut_help(labels: list[str], *, has_score: bool) -> str:
             "box · **S** skip"
         )
     return f"Keyboard: {keys} · **Tab** leaves the comment box · **S** skip"
-
-
-Pick = Callable[[str], None]
 
 
 def _button(

@@ -153,7 +153,7 @@ def label_screen(queue_id: str) -> None:
 
     options = queue["label_options"]
     has_score = queue["score_min"] is not None or queue["score_max"] is not None
-    names = [t for _, t in labeling.pairwise_sides(options, order)] if order else options
+    names = labeling.choice_names(options, order)
     st.caption(labeling.shortcut_help(names, has_score=has_score))
 
     def choices(in_form: bool) -> None:
@@ -162,10 +162,7 @@ def label_screen(queue_id: str) -> None:
         def pick(label: str) -> None:
             _save(queue_id, item, order, label)
 
-        if order:
-            labeling.side_buttons(options, order, in_form=in_form, on_pick=pick)
-        else:
-            labeling.label_buttons(options, in_form=in_form, on_pick=pick)
+        labeling.choices(options, order, in_form=in_form, on_pick=pick)
 
     if has_score:
         # One form, so Enter in the score box submits score and comment together.
