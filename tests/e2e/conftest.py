@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,20 @@ class LiveServer:
     db: Path
     keys: dict[str, str]
     log: Path
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """Call this server's REST API as the admin (127.0.0.1 only); the JSON answer."""
+        req = urllib.request.Request(
+            f"{self.base_url}/api{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Bearer {self.keys['admin']}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
 
 
 def _cli(db: Path, *args: str) -> Any:

@@ -6,10 +6,8 @@ test-artifacts/e2e/ (08-... to 11-...).
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -31,27 +29,11 @@ pytestmark = pytest.mark.e2e
 ITEM_RE = r"Item (\d+) · case (\S+)"
 
 
-def _api(server: LiveServer, method: str, path: str, body: Any = None) -> Any:
-    """Call the live server's REST API as the admin (127.0.0.1 only)."""
-    req = urllib.request.Request(
-        f"{server.base_url}/api{path}",
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={
-            "Authorization": f"Bearer {server.keys['admin']}",
-            "Content-Type": "application/json",
-        },
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read())
-
-
 def _queue(server: LiveServer, name: str, run_id: str, case_ids: list[str]) -> str:
     """A queue over these cases of the run; its id."""
-    queue = _api(server, "POST", "/v1/annotations/queues", {"name": name})
+    queue = server.api("POST", "/v1/annotations/queues", {"name": name})
     targets = [f"{run_id}:{c}" for c in case_ids]
-    _api(
-        server,
+    server.api(
         "POST",
         "/v1/annotations/queues/items",
         {"queue_id": queue["queue_id"], "target_ids": targets},
@@ -98,9 +80,9 @@ def test_undo_archive_and_delete_run_in_the_browser(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    run = _api(live_server, "GET", "/v1/runs")["runs"][0]
+    run = live_server.api("GET", "/v1/runs")["runs"][0]
     cases = [
-        c["case_id"] for c in _api(live_server, "GET", f"/v1/runs/{run['run_id']}/cases")["cases"]
+        c["case_id"] for c in live_server.api("GET", f"/v1/runs/{run['run_id']}/cases")["cases"]
     ]
     label_q = _queue(live_server, "lc-label", run["run_id"], cases[:3])
     archive_q = _queue(live_server, "lc-archive", run["run_id"], cases[3:5])
@@ -123,7 +105,7 @@ def test_undo_archive_and_delete_run_in_the_browser(
             )
             settle(page)
             assert (
-                _api(live_server, "GET", f"/v1/annotations/queues/{label_q}")["progress"][
+                live_server.api("GET", f"/v1/annotations/queues/{label_q}")["progress"][
                     "annotations"
                 ]
                 == 1
@@ -134,7 +116,7 @@ def test_undo_archive_and_delete_run_in_the_browser(
             assert_no_exception(page)
             assert _item_on_screen(page) == first
             screenshot(page, artifacts, "08-lifecycle-undo")
-            progress = _api(live_server, "GET", f"/v1/annotations/queues/{label_q}")["progress"]
+            progress = live_server.api("GET", f"/v1/annotations/queues/{label_q}")["progress"]
             assert progress["annotations"] == 0
         except Exception:
             screenshot(page, artifacts, "99-failure-lifecycle-rater")
@@ -156,10 +138,10 @@ def test_undo_archive_and_delete_run_in_the_browser(
             assert_no_exception(page)
             screenshot(page, artifacts, "09-lifecycle-archived")
             listed = {
-                q["queue_id"] for q in _api(live_server, "GET", "/v1/annotations/queues")["queues"]
+                q["queue_id"] for q in live_server.api("GET", "/v1/annotations/queues")["queues"]
             }
             assert archive_q not in listed and label_q in listed
-            archived = _api(live_server, "GET", f"/v1/annotations/queues/{archive_q}")
+            archived = live_server.api("GET", f"/v1/annotations/queues/{archive_q}")
             assert archived["archived_at"] is not None
 
             # The admin deletes the run: the button waits for the tick naming the loss, and
@@ -186,4 +168,4 @@ def test_undo_archive_and_delete_run_in_the_browser(
             raise
         finally:
             browser.close()
-    assert _api(live_server, "GET", "/v1/runs")["runs"] == []
+    assert live_server.api("GET", "/v1/runs")["runs"] == []

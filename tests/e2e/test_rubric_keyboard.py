@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 from tests.e2e.conftest import LiveServer, launch_chromium
 from tests.e2e.streamlit_dom import (
@@ -44,37 +41,20 @@ ONE_FRESH_FORM = (
 )
 
 
-def _api(server: LiveServer, method: str, path: str, body: Any = None) -> Any:
-    """Call the live server's REST API as the admin (127.0.0.1 only)."""
-    req = urllib.request.Request(
-        f"{server.base_url}/api{path}",
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={
-            "Authorization": f"Bearer {server.keys['admin']}",
-            "Content-Type": "application/json",
-        },
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read())
-
-
 def test_rubric_labelling_by_keyboard_only(live_server: LiveServer, artifacts: Path) -> None:
     """Focus starts on the first question; 2 picks fail, Tab moves on, 3 picks 3, Enter saves;
     the next item starts blank, ↓ moves between questions."""
     from playwright.sync_api import sync_playwright
 
-    run_id = _api(live_server, "GET", "/v1/runs")["runs"][0]["run_id"]
-    cases = _api(live_server, "GET", f"/v1/runs/{run_id}/cases")["cases"][:2]
-    queue = _api(live_server, "POST", "/v1/annotations/queues", {"name": "rubric-kbd"})
-    _api(
-        live_server,
+    run_id = live_server.api("GET", "/v1/runs")["runs"][0]["run_id"]
+    cases = live_server.api("GET", f"/v1/runs/{run_id}/cases")["cases"][:2]
+    queue = live_server.api("POST", "/v1/annotations/queues", {"name": "rubric-kbd"})
+    live_server.api(
         "POST",
         "/v1/annotations/queues/items",
         {"queue_id": queue["queue_id"], "target_ids": [f"{run_id}:{c['case_id']}" for c in cases]},
     )
-    _api(
-        live_server,
+    live_server.api(
         "PUT",
         f"/v1/annotations/queues/{queue['queue_id']}/rubric",
         {"questions": RUBRIC},
@@ -116,8 +96,8 @@ def test_rubric_labelling_by_keyboard_only(live_server: LiveServer, artifacts: P
             raise
         finally:
             browser.close()
-    rows = _api(
-        live_server, "GET", f"/v1/runs/{run_id}/answers?layout=long&queue_id={queue['queue_id']}"
+    rows = live_server.api(
+        "GET", f"/v1/runs/{run_id}/answers?layout=long&queue_id={queue['queue_id']}"
     )["rows"]
     by_case: dict[str, dict[str, object]] = {}
     for r in rows:
@@ -134,15 +114,14 @@ def test_task_rubric_answered_by_keyboard_on_the_tasks_page(
     """The Tasks page uses the same form and keys: 1 picks pass, ↓ moves on, 2 picks 2, Enter."""
     from playwright.sync_api import sync_playwright
 
-    run_id = _api(live_server, "GET", "/v1/runs")["runs"][0]["run_id"]
-    cases = _api(live_server, "GET", f"/v1/runs/{run_id}/cases")["cases"][:1]
-    task = _api(
-        live_server,
+    run_id = live_server.api("GET", "/v1/runs")["runs"][0]["run_id"]
+    cases = live_server.api("GET", f"/v1/runs/{run_id}/cases")["cases"][:1]
+    task = live_server.api(
         "POST",
         "/annotations/tasks",
         {"name": "rubric-task", "traceIds": [c["trace_id"] for c in cases]},
     )
-    _api(live_server, "PUT", f"/v1/annotations/tasks/{task['id']}/rubric", {"questions": RUBRIC})
+    live_server.api("PUT", f"/v1/annotations/tasks/{task['id']}/rubric", {"questions": RUBRIC})
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
         browser = launch_chromium(p, Path(profile))
         page = browser.pages[0] if browser.pages else browser.new_page()
@@ -166,6 +145,6 @@ def test_task_rubric_answered_by_keyboard_on_the_tasks_page(
             raise
         finally:
             browser.close()
-    item = _api(live_server, "GET", f"/annotations/tasks/{task['id']}")["items"][0]
+    item = live_server.api("GET", f"/annotations/tasks/{task['id']}")["items"][0]
     assert item["answers"] == {"verdict": "pass", "coherence": 2.0}
     assert item["labeledBy"] == "alice" and item["rubricVersion"] == 1
