@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -276,36 +277,43 @@ def _write_version(
     return version
 
 
+def _owner_lock(scope: Scope, owner_kind: str, owner_id: str) -> AbstractContextManager[None]:
+    """The lock that serialises a queue's or task's rubric writes with its labelling."""
+    if owner_kind == "queue":
+        from evalguard_core.queues import queue_write_lock
+
+        return queue_write_lock(owner_id)
+    from evalguard_core.tasks import task_lock
+
+    return task_lock(scope, owner_id)
+
+
+def _replace(
+    scope: Scope, owner_kind: str, owner_id: str, questions: list[dict[str, Any]], actor: str | None
+) -> dict[str, Any]:
+    """Replace a queue's or task's rubric: in place while unanswered, else as a new version."""
+    checked = check_rubric(questions)
+    current = _rubric(scope, owner_kind, _owner(scope, owner_kind, owner_id), None)
+    oid = str(current[f"{owner_kind}_id"])
+    if _same(current["questions"], checked):
+        return {**current, "changed": False}
+    with _owner_lock(scope, owner_kind, oid), scope.db.atomic():
+        _write_version(scope, owner_kind, oid, checked, actor, "rubric")
+    return {**_rubric(scope, owner_kind, _owner(scope, owner_kind, oid), None), "changed": True}
+
+
 def set_rubric(
     scope: Scope, queue_id: str, questions: list[dict[str, Any]], *, actor: str | None
 ) -> dict[str, Any]:
     """Replace a queue's rubric: in place while nobody has labelled, else as a new version."""
-    from evalguard_core.queues import queue_write_lock
-
-    checked = check_rubric(questions)
-    current = get_rubric(scope, queue_id)
-    qid = str(current["queue_id"])
-    if _same(current["questions"], checked):
-        return {**current, "changed": False}
-    with queue_write_lock(qid), scope.db.atomic():
-        _write_version(scope, "queue", qid, checked, actor, "rubric")
-    return {**get_rubric(scope, qid), "changed": True}
+    return _replace(scope, "queue", queue_id, questions, actor)
 
 
 def set_task_rubric(
     scope: Scope, task_id: str, questions: list[dict[str, Any]], *, actor: str | None
 ) -> dict[str, Any]:
     """Replace a task's rubric: in place while nobody has labelled, else as a new version."""
-    from evalguard_core.tasks import task_lock
-
-    checked = check_rubric(questions)
-    current = get_task_rubric(scope, task_id)
-    tid = str(current["task_id"])
-    if _same(current["questions"], checked):
-        return {**current, "changed": False}
-    with task_lock(scope, tid), scope.db.atomic():
-        _write_version(scope, "task", tid, checked, actor, "rubric")
-    return {**get_task_rubric(scope, tid), "changed": True}
+    return _replace(scope, "task", task_id, questions, actor)
 
 
 def follow_queue_settings(
