@@ -48,6 +48,18 @@ CASES = {
     "tasks create": (lambda b, tmp: ["--name", "t", "--trace-ids", str(b["trace_id"])], True),
     "tasks list": (lambda b, tmp: [], False),
     "tasks show": (lambda b, tmp: [b["task_id"]], True),
+    "tasks answer": (
+        lambda b, tmp: [
+            b["task_id"],
+            "--item",
+            str(b["task_item_id"]),
+            "--as",
+            b["rater_name"],
+            "--answers",
+            '{"label": "fail"}',
+        ],
+        True,
+    ),
     "queues create": (lambda b, tmp: ["--name", "q"], False),
     "queues list": (lambda b, tmp: [], False),
     "queues show": (lambda b, tmp: [b["queue_id"]], True),
