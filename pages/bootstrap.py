@@ -37,7 +37,9 @@ fitting = bootstrap.queues_for_run(scope, run_id)
 queue_names = {q["queue_id"]: bootstrap_view.queue_choice(q, run_id) for q in fitting}
 queue_ids = [*queue_names, NEW_QUEUE]
 default = bootstrap_view.default_queue(fitting, st.session_state.get(QUEUE_KEY))
-queue_box = f"bootstrap_queue_for_{run_id}"  # per run: the default follows the run chosen
+# Per run and per queue created here: a new key is a new widget, drawn on its default (the
+# browser keeps a re-drawn widget's old choice, so deleting its state is not enough).
+queue_box = f"bootstrap_queue_for_{run_id}_{st.session_state.get(QUEUE_KEY) or ''}"
 queue_id = right.selectbox(
     "Queue",
     queue_ids,
@@ -60,7 +62,6 @@ if queue_id == NEW_QUEUE:
                 session.show_error(exc)
             else:
                 st.session_state[QUEUE_KEY] = created["queue_id"]
-                del st.session_state[queue_box]  # drawn anew, on its default: the new queue
                 st.rerun()
     st.stop()
 
